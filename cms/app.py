@@ -1,0 +1,108 @@
+"""The application factory: a list of small named steps."""
+
+from flask import Flask, request
+from flask_login import current_user
+
+from cms.config import check_production_settings, instance_path_from_env, load_settings
+from cms.extensions import db, login_manager
+
+
+def create_app(config=None):
+    """Build a Folio app. ``config`` overrides every other source (tests use it)."""
+    config = dict(config or {})
+    instance_path = config.pop("INSTANCE_PATH", None) or instance_path_from_env()
+    app = Flask("cms", instance_path=instance_path)
+    configure_settings(app, config)
+    configure_database(app)
+    configure_auth(app)
+    configure_plugins(app)
+    configure_content(app)
+    configure_blueprints(app)
+    configure_errors(app)
+    configure_http(app)
+    return app
+
+
+def configure_settings(app, overrides):
+    settings = load_settings(app.instance_path, overrides)
+    check_production_settings(settings)
+    app.config.update(settings)
+    app.config["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["REMEMBER_COOKIE_HTTPONLY"] = True
+    app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = settings["ENV"] == "production"
+    app.json.sort_keys = False
+
+
+def configure_database(app):
+    from cms import models  # noqa: F401 - registers every table on the metadata
+    from cms.core.sqlite import configure_sqlite
+
+    db.init_app(app)
+    with app.app_context():  # creating an engine does not connect
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+
+
+def configure_auth(app):
+    from cms.auth.loaders import load_session_user, load_token_user
+
+    login_manager.init_app(app)
+    login_manager.user_loader(load_session_user)
+    login_manager.request_loader(load_token_user)
+
+
+def configure_plugins(app):
+    from cms.content.fields import FieldTypeRegistry
+    from cms.plugins.manager import build_plugin_manager
+
+    manager = build_plugin_manager(app)
+    registry = FieldTypeRegistry()
+    manager.hook.folio_register_field_types(registry=registry)
+    app.extensions["folio.plugins"] = manager
+    app.extensions["folio.field_types"] = registry
+
+
+def configure_content(app):
+    from cms.content.compiled import SchemaCache
+
+    app.extensions["folio.schema_cache"] = SchemaCache(app.config["SCHEMA_CACHE_SIZE"])
+
+
+def configure_blueprints(app):
+    from cms.content.api import bp as content_api
+    from cms.core.health import bp as health
+
+    app.register_blueprint(health)
+    app.register_blueprint(content_api)
+
+
+def configure_errors(app):
+    from cms.core.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def configure_http(app):
+    @app.after_request
+    def api_headers(response):
+        if not request.path.startswith("/api"):
+            return response
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        response.vary.update(("Authorization", "Cookie"))
+        if request.method in {"GET", "HEAD"} and response.status_code == 200:
+            if "Cache-Control" not in response.headers:
+                public = not current_user.is_authenticated and "status" not in request.args
+                response.headers["Cache-Control"] = (
+                    "public, max-age=0, must-revalidate" if public else "private, no-store"
+                )
+            if not response.get_etag()[0] and not response.is_streamed:
+                response.add_etag()
+            response.make_conditional(request)
+        else:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

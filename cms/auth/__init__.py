@@ -1,0 +1,1 @@
+"""Users, API tokens and who the caller is."""

@@ -1,0 +1,8 @@
+"""`folio content` (being written)."""
+
+import click
+
+
+@click.group("content")
+def group():
+    """Placeholder."""

@@ -1,0 +1,8 @@
+"""`folio seed` (being written)."""
+
+import click
+
+
+@click.group("seed")
+def group():
+    """Placeholder."""

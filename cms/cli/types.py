@@ -1,0 +1,8 @@
+"""`folio types` (being written)."""
+
+import click
+
+
+@click.group("types")
+def group():
+    """Placeholder."""

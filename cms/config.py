@@ -1,0 +1,92 @@
+"""Settings: defaults, then ``instance/config.py`` or ``instance/config.toml``, then ``FOLIO_*``.
+
+Every key below can be set by an environment variable of the same name with a ``FOLIO_`` prefix
+(``FOLIO_DATABASE_URL``, ``FOLIO_SECRET_KEY`` ...). Values from the environment are coerced to
+the type of the default (int, bool, list of comma-separated strings).
+"""
+
+import os
+import tomllib
+from pathlib import Path
+
+DEFAULT_SECRET_KEY = "folio-development-secret-change-me"
+
+DEFAULTS = {
+    "ENV": "development",  # or "production"
+    "SECRET_KEY": DEFAULT_SECRET_KEY,
+    "DATABASE_URL": "",  # empty: SQLite file folio.db in the instance folder
+    "MAX_CONTENT_LENGTH": 1024 * 1024,  # JSON request bodies (413 beyond)
+    "DEFAULT_LOCALE": "en",
+    "MEDIA_STORAGE": "local",
+    "MEDIA_ROOT": "",  # empty: <instance>/media
+    "S3_BUCKET": "",
+    "S3_ENDPOINT_URL": "",
+    "REDIS_URL": "",
+    "JSON_MAX_DEPTH": 32,  # nesting allowed inside a json field value
+    "PER_PAGE_DEFAULT": 25,
+    "PER_PAGE_MAX": 100,
+    "SCHEMA_CACHE_SIZE": 256,  # compiled content-type schemas kept per process
+    "TOKEN_TOUCH_SECONDS": 60,  # how often a token's last_used_at is written
+}
+
+
+def _coerce(value, default):
+    if isinstance(default, bool):
+        if value.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if value.lower() in {"0", "false", "no", "off", ""}:
+            return False
+        raise ValueError(f"expected a boolean, got {value!r}")
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, list):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def instance_path_from_env():
+    """Return the absolute instance folder: FOLIO_INSTANCE_PATH or ./instance."""
+    return str(Path(os.environ.get("FOLIO_INSTANCE_PATH", "instance")).resolve())
+
+
+def load_settings(instance_path, overrides=None, environ=None):
+    """Return the merged settings dict for an app whose instance folder is ``instance_path``."""
+    environ = os.environ if environ is None else environ
+    settings = dict(DEFAULTS)
+    settings.update(_instance_file_settings(Path(instance_path)))
+    for key, default in DEFAULTS.items():
+        raw = environ.get(f"FOLIO_{key}")
+        if raw is not None:
+            try:
+                settings[key] = _coerce(raw, default)
+            except ValueError as exc:
+                raise RuntimeError(f"FOLIO_{key}: {exc}") from None
+    settings.update(overrides or {})
+    if not settings["DATABASE_URL"]:
+        settings["DATABASE_URL"] = f"sqlite:///{Path(instance_path) / 'folio.db'}"
+    if not settings["MEDIA_ROOT"]:
+        settings["MEDIA_ROOT"] = str(Path(instance_path) / "media")
+    return settings
+
+
+def _instance_file_settings(instance):
+    values = {}
+    toml_file = instance / "config.toml"
+    if toml_file.is_file():
+        with toml_file.open("rb") as fh:
+            values.update({k.upper(): v for k, v in tomllib.load(fh).items()})
+    py_file = instance / "config.py"
+    if py_file.is_file():
+        namespace = {"__file__": str(py_file)}
+        exec(compile(py_file.read_text(), str(py_file), "exec"), namespace)  # noqa: S102 - operator's file
+        values.update({k: v for k, v in namespace.items() if k.isupper()})
+    return values
+
+
+def check_production_settings(settings):
+    """Refuse settings that are unsafe in production."""
+    if settings["ENV"] == "production" and settings["SECRET_KEY"] in {DEFAULT_SECRET_KEY, ""}:
+        raise RuntimeError(
+            "Refusing to start in production with the default secret key: "
+            "set FOLIO_SECRET_KEY or SECRET_KEY in instance/config.py."
+        )

@@ -1,0 +1,239 @@
+"""HTTP API of the content area: /api/content-types and /api/content.
+
+Each view parses the request, calls one service, commits, and serializes the result.
+"""
+
+import hashlib
+import json
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify
+from flask_login import current_user
+
+from cms.content import services
+from cms.content.models import Entry
+from cms.content.schemas import entry_out, parse_bool, parse_int, parse_status, revision_out, type_out
+from cms.core.errors import ApiError
+from cms.core.http import if_match_version, json_body, query_args
+from cms.extensions import db
+
+bp = Blueprint("content_api", __name__, url_prefix="/api")
+
+
+class MethodNotAllowed(ApiError):
+    status, code = 405, "method_not_allowed"
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _respond(payload, status=200, etag_version=None):
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    response = current_app.response_class(body, status=status, mimetype="application/json")
+    if etag_version is not None:
+        digest = hashlib.sha256(body.encode()).hexdigest()[:16]
+        response.set_etag(f"{etag_version}-{digest}")
+    return response
+
+
+# -- content types ---------------------------------------------------------------------------
+
+@bp.get("/content-types")
+def list_types():
+    query_args(())
+    rows = services.list_types(_actor())
+    counts = dict(db.session.execute(sa.select(Entry.type_id, sa.func.count()).group_by(Entry.type_id)).all())
+    return _respond({"data": [type_out(row, counts.get(row.id, 0)) for row in rows]})
+
+
+@bp.post("/content-types")
+def create_type():
+    query_args(())
+    row = services.create_type(json_body(), _actor())
+    db.session.commit()
+    return _respond({"data": type_out(row, 0)}, 201)
+
+
+@bp.get("/content-types/<name>")
+def get_type(name):
+    query_args(())
+    row = services.get_type(name, _actor())
+    return _respond({"data": type_out(row, services.types.count_entries(row))})
+
+
+@bp.route("/content-types/<name>", methods=["PUT", "PATCH"])
+def update_type(name):
+    from flask import request
+
+    args = query_args(("dry_run",))
+    dry_run = parse_bool(args, "dry_run")
+    row, report = services.update_type(name, json_body(), _actor(), partial=request.method == "PATCH")
+    payload = {"data": type_out(row, services.types.count_entries(row)), "meta": {**report, "dry_run": dry_run}}
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    return _respond(payload)
+
+
+@bp.delete("/content-types/<name>")
+def delete_type(name):
+    args = query_args(("force",))
+    services.delete_type(name, _actor(), force=parse_bool(args, "force"))
+    db.session.commit()
+    return "", 204
+
+
+# -- entries -----------------------------------------------------------------------------------
+
+def _entry_response(compiled, entry, draft=True, status=200):
+    include_private = services.entries.may_read_drafts(_actor(), compiled)
+    version = entry.version if draft else entry.published_version
+    return _respond({"data": entry_out(compiled, entry, draft, include_private)}, status, etag_version=version)
+
+
+@bp.get("/content/<type_name>")
+def list_or_singleton(type_name):
+    args = query_args(("status", "page", "per_page"))
+    draft = parse_status(args)
+    compiled = services.compiled_type(services.types.find_type(type_name))
+    if compiled.kind == "singleton":
+        if set(args) - {"status"}:
+            raise ApiError("A singleton has one entry: page and per_page do not apply.")
+        return _read_entry(type_name, None, draft)
+    config = current_app.config
+    page = parse_int(args, "page", 1, 1, 1_000_000)
+    per_page = parse_int(args, "per_page", config["PER_PAGE_DEFAULT"], 1, config["PER_PAGE_MAX"])
+    compiled, entries, total = services.list_entries(type_name, _actor(), draft=draft, page=page, per_page=per_page)
+    include_private = services.entries.may_read_drafts(_actor(), compiled)
+    data = [entry_out(compiled, entry, draft, include_private) for entry in entries]
+    meta = {"total": total, "page": page, "per_page": per_page, "next_cursor": None}
+    return _respond({"data": data, "meta": meta})
+
+
+@bp.get("/content/<type_name>/<entry_id>")
+def get_entry(type_name, entry_id):
+    draft = parse_status(query_args(("status",)))
+    return _read_entry(type_name, entry_id, draft)
+
+
+def _read_entry(type_name, entry_id, draft):
+    compiled, entry = services.get_entry(type_name, entry_id, _actor(), draft=draft)
+    return _entry_response(compiled, entry, draft)
+
+
+@bp.post("/content/<type_name>")
+def create_entry(type_name):
+    query_args(())
+    compiled, entry = services.create_entry(type_name, json_body(), _actor())
+    db.session.commit()
+    return _entry_response(compiled, entry, status=201)
+
+
+def _write(type_name, entry_id, merge):
+    query_args(())
+    payload = json_body()
+    compiled, entry = services.update_entry(type_name, entry_id, payload, _actor(),
+                                            expected_version=if_match_version(), merge=merge)
+    db.session.commit()
+    return _entry_response(compiled, entry)
+
+
+def _collection_only(type_name):
+    if services.compiled_type(services.types.find_type(type_name)).kind != "singleton":
+        raise MethodNotAllowed(f"{type_name!r} is a collection: write to /api/content/{type_name}/<id>.",
+                               headers={"Allow": "GET, POST"})
+
+
+@bp.put("/content/<type_name>")
+def replace_singleton(type_name):
+    _collection_only(type_name)
+    return _write(type_name, None, merge=False)
+
+
+@bp.patch("/content/<type_name>")
+def patch_singleton(type_name):
+    _collection_only(type_name)
+    return _write(type_name, None, merge=True)
+
+
+@bp.delete("/content/<type_name>")
+def delete_singleton(type_name):
+    _collection_only(type_name)
+    return delete_entry(type_name, None)
+
+
+@bp.put("/content/<type_name>/<entry_id>")
+def replace_entry(type_name, entry_id):
+    return _write(type_name, entry_id, merge=False)
+
+
+@bp.patch("/content/<type_name>/<entry_id>")
+def patch_entry(type_name, entry_id):
+    return _write(type_name, entry_id, merge=True)
+
+
+@bp.delete("/content/<type_name>/<entry_id>")
+def delete_entry(type_name, entry_id):
+    query_args(())
+    services.delete_entry(type_name, entry_id, _actor(), expected_version=if_match_version())
+    db.session.commit()
+    return "", 204
+
+
+def _both(rule, **options):
+    """Register a view for a collection entry URL and for the singleton's type URL."""
+
+    def decorator(view):
+        bp.add_url_rule(f"/content/<type_name>/<entry_id>{rule}", view_func=view, **options)
+        bp.add_url_rule(f"/content/<type_name>{rule}", view_func=view, defaults={"entry_id": None}, **options)
+        return view
+
+    return decorator
+
+
+@_both("/publish", methods=["POST"])
+def publish_entry(type_name, entry_id):
+    query_args(())
+    compiled, entry = services.publish_entry(type_name, entry_id, _actor(), expected_version=if_match_version())
+    db.session.commit()
+    return _entry_response(compiled, entry)
+
+
+@_both("/unpublish", methods=["POST"])
+def unpublish_entry(type_name, entry_id):
+    query_args(())
+    compiled, entry = services.unpublish_entry(type_name, entry_id, _actor(), expected_version=if_match_version())
+    db.session.commit()
+    return _entry_response(compiled, entry)
+
+
+@_both("/revisions", methods=["GET"])
+def list_revisions(type_name, entry_id):
+    query_args(())
+    _compiled, _entry, rows = services.list_revisions(type_name, entry_id, _actor())
+    return _respond({"data": [revision_out(row) for row in rows], "meta": {"total": len(rows)}})
+
+
+@_both("/revisions/<int:number>", methods=["GET"])
+def get_revision(type_name, entry_id, number):
+    query_args(())
+    compiled, _entry, row = services.get_revision(type_name, entry_id, number, _actor())
+    return _respond({"data": revision_out(row, compiled)})
+
+
+@_both("/revisions/<int:number>/diff", methods=["GET"])
+def diff_revision(type_name, entry_id, number):
+    args = query_args(("against",))
+    against = parse_int(args, "against", None, 1, 2**31) if "against" in args else None
+    return _respond({"data": services.diff_revisions(type_name, entry_id, number, _actor(), against)})
+
+
+@_both("/revisions/<int:number>/restore", methods=["POST"])
+def restore_revision(type_name, entry_id, number):
+    query_args(())
+    compiled, entry = services.restore_revision(type_name, entry_id, number, _actor(),
+                                                expected_version=if_match_version())
+    db.session.commit()
+    return _entry_response(compiled, entry)

@@ -1,0 +1,158 @@
+"""A content type compiled for use: validating schemas, delivery and walking stored values.
+
+Compiled types are cached per process by ``(name, version)``; every request reads the type
+row (and so its version) from the database, so a change made by any process is used by all
+others at their next request.
+"""
+
+import threading
+from collections import OrderedDict
+
+from cms.content.definitions import compile_specs, storage_schema
+from cms.content.fields.base import CompileContext
+
+
+class CompiledType:
+    def __init__(self, content_type, registry, json_max_depth=32):
+        self.id = content_type.id
+        self.name = content_type.name
+        self.version = content_type.version
+        self.kind = content_type.kind
+        self.options = dict(content_type.options)
+        self.definition = list(content_type.fields)
+        self.specs = compile_specs(self.definition, registry)
+        self.by_name = {spec.name: spec for spec in self.specs}
+        self.by_id = {spec.id: spec for spec in self.specs}
+        self.all_by_id = {spec.id: spec for spec in _every_spec(self.specs)}
+        self.json_max_depth = json_max_depth
+        self._schemas = {}
+        self._lock = threading.Lock()
+
+    @property
+    def draft_publish(self):
+        return self.options.get("draft_publish", True)
+
+    @property
+    def unique_specs(self):
+        return [s for s in self.specs if s["unique"] or s.type.name == "slug"]
+
+    @property
+    def slug_specs(self):
+        return [s for s in self.specs if s.type.name == "slug"]
+
+    def schema(self, mode):
+        """Return the storage schema for ``mode`` ("draft": required not enforced, or "full")."""
+        schema = self._schemas.get(mode)
+        if schema is None:
+            with self._lock:
+                ctx = CompileContext(mode=mode, json_max_depth=self.json_max_depth)
+                ctx.schema_factory = lambda specs: storage_schema(specs, ctx)
+                schema = self._schemas[mode] = storage_schema(self.specs, ctx)
+        return schema
+
+    def load(self, payload, mode):
+        """Validate API input and return the stored (id-keyed) document; raises ValidationError."""
+        return self.schema(mode).load(payload)
+
+    def deliver(self, stored, include_private=True):
+        """Return the API form (names, rendered values) of a stored document."""
+        return _render(self.specs, stored or {}, "deliver", include_private)
+
+    def to_input(self, stored):
+        """Return the writable form of a stored document (what PATCH merges, what diffs compare)."""
+        return _render(self.specs, stored or {}, "to_input", True)
+
+    def walk(self, stored, specs=None):
+        """Yield ``(spec, value)`` for every field with a value, nested ones included."""
+        for spec in specs or self.specs:
+            value = (stored or {}).get(spec.id)
+            if value is None:
+                continue
+            yield spec, value
+            groups = getattr(spec.type, "groups", None)
+            if groups is not None:
+                for children, child in groups(value, spec):
+                    yield from self.walk(child, children)
+
+    def references(self, stored):
+        """Return ``[(field_id, position, target_id, spec)]`` for every relation value."""
+        found, positions = [], {}
+        for spec, value in self.walk(stored):
+            for target in spec.type.references(value, spec):
+                position = positions.get(spec.id, 0)
+                positions[spec.id] = position + 1
+                found.append((spec.id, position, target, spec))
+        return found
+
+
+def _every_spec(specs):
+    for spec in specs:
+        yield spec
+        yield from _every_spec(spec.children)
+        for children in spec.blocks.values():
+            yield from _every_spec(children)
+
+
+def without_reference(stored, specs, target_id):
+    """Return a copy of ``stored`` with every relation to ``target_id`` cleared."""
+    out = dict(stored)
+    for spec in specs:
+        value = out.get(spec.id)
+        if value is None:
+            continue
+        if spec.type.name == "relation":
+            if isinstance(value, list):
+                out[spec.id] = [item for item in value if item != target_id]
+            elif value == target_id:
+                out[spec.id] = None
+        elif spec.type.name == "component":
+            if isinstance(value, list):
+                out[spec.id] = [without_reference(item, spec.children, target_id) for item in value]
+            elif isinstance(value, dict):
+                out[spec.id] = without_reference(value, spec.children, target_id)
+        elif spec.type.name == "blocks" and isinstance(value, list):
+            out[spec.id] = [
+                {**item, "value": without_reference(item["value"], spec.blocks[item["type"]], target_id)}
+                if item.get("type") in spec.blocks else item
+                for item in value
+            ]
+    return out
+
+
+def _render(specs, stored, method, include_private):
+    out = {}
+
+    def children(child_specs, child_stored):
+        return _render(child_specs, child_stored or {}, method, include_private)
+
+    for spec in specs:
+        if spec["private"] and not include_private:
+            continue
+        value = stored.get(spec.id)
+        if value is None and spec.id not in stored and spec.has_default:
+            value = spec.default_value()
+        out[spec.name] = getattr(spec.type, method)(value, spec, children)
+    return out
+
+
+class SchemaCache:
+    """A small thread-safe LRU of compiled types keyed by ``(name, version)``."""
+
+    def __init__(self, size=256):
+        self.size = size
+        self._items = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, content_type, build):
+        key = (content_type.name, content_type.version, content_type.id)
+        with self._lock:
+            compiled = self._items.get(key)
+            if compiled is not None:
+                self._items.move_to_end(key)
+                return compiled
+        compiled = build(content_type)
+        with self._lock:
+            self._items[key] = compiled
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return compiled

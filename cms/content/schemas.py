@@ -1,0 +1,70 @@
+"""What the content API returns, and the query parameters it accepts."""
+
+from cms.core.db import isoformat
+from cms.core.errors import BadRequest
+
+
+def entry_out(compiled, entry, draft, include_private):
+    """Deliver an entry flat: system keys beside field values (working copy or published snapshot)."""
+    document = entry.data if draft else entry.published_data
+    out = {
+        "id": entry.id,
+        "type": compiled.name,
+        "locale": entry.locale,
+        "status": entry.status if draft else "published",
+        "version": entry.version if draft else entry.published_version,
+        "created_at": isoformat(entry.created_at),
+        "updated_at": isoformat(entry.updated_at),
+        "published_at": isoformat(entry.published_at),
+    }
+    out.update(compiled.deliver(document, include_private))
+    return out
+
+
+def type_out(row, entries=None):
+    out = {
+        "name": row.name, "label": row.label, "description": row.description, "kind": row.kind,
+        "options": row.options, "fields": row.fields, "version": row.version,
+        "created_at": isoformat(row.created_at), "updated_at": isoformat(row.updated_at),
+    }
+    if entries is not None:
+        out["entries"] = entries
+    return out
+
+
+def revision_out(revision, compiled=None):
+    out = {
+        "number": revision.number, "action": revision.action, "type_version": revision.type_version,
+        "created_at": isoformat(revision.created_at), "created_by": revision.created_by_id,
+    }
+    if compiled is not None:
+        out["data"] = compiled.deliver(revision.data, include_private=True)
+    return out
+
+
+def parse_bool(args, name, default=False):
+    value = args.get(name)
+    if value is None:
+        return default
+    if value in {"true", "1"}:
+        return True
+    if value in {"false", "0"}:
+        return False
+    raise BadRequest(f"{name} must be true or false.", {"parameters": {name: ["Use true or false."]}})
+
+
+def parse_int(args, name, default, low, high):
+    value = args.get(name)
+    if value is None:
+        return default
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise BadRequest(f"{name} must be a whole number from {low} to {high}.",
+                         {"parameters": {name: [f"Use a number from {low} to {high}."]}})
+    return int(value)
+
+
+def parse_status(args):
+    value = args.get("status", "published")
+    if value not in {"published", "draft"}:
+        raise BadRequest("status must be published or draft.", {"parameters": {"status": ["Use published or draft."]}})
+    return value == "draft"

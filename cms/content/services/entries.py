@@ -1,0 +1,253 @@
+"""Entries: create, read, update (merge or replace), delete, publish and unpublish."""
+
+import copy
+
+import sqlalchemy as sa
+from flask import current_app
+from marshmallow import ValidationError
+
+from cms.content.compiled import without_reference
+from cms.content.definitions import SYSTEM_KEYS
+from cms.content.models import Entry, Revision
+from cms.content.services import integrity
+from cms.content.services.types import compiled_type, find_type
+from cms.core.db import new_id, utcnow
+from cms.core.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from cms.core.policy import authorize, can
+from cms.extensions import db
+
+REFERENCE_LIST_LIMIT = 50
+
+
+def _actor_id(actor):
+    return getattr(actor, "id", None) if getattr(actor, "is_authenticated", False) else None
+
+
+def resolve(type_name, entry_id, actor, action):
+    """Return ``(compiled type, entry or None)`` after checking ``action`` on the type.
+
+    ``entry_id`` None addresses a singleton; an id addresses a collection entry. An entry
+    that does not exist, or belongs to another type, is a 404.
+    """
+    compiled = compiled_type(find_type(type_name))
+    authorize(actor, action, compiled)
+    if entry_id is None:
+        if compiled.kind != "singleton":
+            raise NotFound(f"{type_name!r} is a collection: address its entries by id.")
+        entry = db.session.scalar(sa.select(Entry).where(Entry.type_id == compiled.id).limit(1))
+        return compiled, entry
+    if compiled.kind == "singleton":
+        raise NotFound(f"{type_name!r} is a singleton: use /api/content/{type_name}.")
+    entry = db.session.get(Entry, entry_id) if isinstance(entry_id, str) and len(entry_id) <= 36 else None
+    if entry is None or entry.type_id != compiled.id:
+        raise NotFound(f"No {type_name} with the id {entry_id}.")
+    return compiled, entry
+
+
+def may_read_drafts(actor, compiled):
+    return can(actor, "entry.read_draft", compiled)
+
+
+def get_entry(type_name, entry_id, actor, draft=False):
+    """Return ``(compiled, entry)``; without ``draft`` only a published entry is found."""
+    compiled, entry = resolve(type_name, entry_id, actor, "entry.read_draft" if draft else "entry.read")
+    if entry is None or (not draft and entry.published_data is None):
+        raise NotFound(f"No published {type_name} here." if entry else f"{type_name!r} has no content yet.")
+    return compiled, entry
+
+
+def list_entries(type_name, actor, draft=False, page=1, per_page=25):
+    """Return ``(compiled, entries, total)`` for one page, newest first."""
+    compiled = compiled_type(find_type(type_name))
+    authorize(actor, "entry.read_draft" if draft else "entry.read", compiled)
+    where = [Entry.type_id == compiled.id]
+    if not draft:
+        where.append(Entry.published_data.is_not(None))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(*where))
+    entries = db.session.scalars(
+        sa.select(Entry).where(*where).order_by(Entry.created_at.desc(), Entry.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return compiled, entries, total
+
+
+def _load(compiled, payload, mode):
+    try:
+        return compiled.load(payload, mode)
+    except ValidationError as exc:
+        raise ValidationFailed(exc.messages) from None
+
+
+def _writable(payload):
+    """Drop the read-only system keys a client may send back from a GET."""
+    return {key: value for key, value in payload.items() if key not in SYSTEM_KEYS}
+
+
+def _check_version(entry, expected_version):
+    if expected_version is not None and expected_version != entry.version:
+        raise PreconditionFailed(details={"current_version": entry.version, "sent_version": expected_version})
+
+
+def create_entry(type_name, payload, actor, entry_id=None, locale=None):
+    """Create an entry (a draft, or published at once for types without draft/publish)."""
+    compiled = compiled_type(find_type(type_name))
+    authorize(actor, "entry.create", compiled)
+    if compiled.kind == "singleton" and db.session.scalar(sa.select(Entry.id).where(Entry.type_id == compiled.id)):
+        raise Conflict(f"{type_name!r} is a singleton and already has its entry; update it instead.")
+    now = utcnow()
+    entry = Entry(
+        id=entry_id or new_id(), type_id=compiled.id, locale=locale or current_app.config["DEFAULT_LOCALE"],
+        status="draft", version=1, data={}, created_at=now, updated_at=now,
+        created_by_id=_actor_id(actor), updated_by_id=_actor_id(actor),
+    )
+    stored, derived = _prepare(compiled, payload)
+    entry.data = stored
+    db.session.add(entry)
+    db.session.flush()
+    _store(entry, compiled, derived, actor, "create")
+    return compiled, entry
+
+
+def _prepare(compiled, payload):
+    mode = "draft" if compiled.draft_publish else "full"
+    stored = _load(compiled, _writable(payload), mode)
+    derived = integrity.derive_slugs(compiled, stored)
+    integrity.check_references(compiled, stored)
+    return stored, derived
+
+
+def _store(entry, compiled, derived, actor, action):
+    """Claim unique values, sync relations, publish if the type has no drafts, write a revision."""
+    integrity.claim_uniques(entry, compiled, derived)
+    integrity.sync_relations(entry, compiled, "draft", entry.data)
+    if not compiled.draft_publish:
+        _snapshot(entry, compiled, entry.data, actor)
+    db.session.flush()
+    _revision(entry, compiled, actor, action)
+
+
+def update_entry(type_name, entry_id, payload, actor, expected_version=None, merge=False, action="update"):
+    """Replace (PUT) or merge into (PATCH, RFC 7386) the working copy; singletons are upserted."""
+    compiled, entry = resolve(type_name, entry_id, actor, "entry.update")
+    if entry is None:  # first write of a singleton
+        return create_entry(type_name, payload, actor)
+    _check_version(entry, expected_version)
+    if merge:
+        payload = merge_patch(compiled.to_input(entry.data), _writable(payload))
+    stored, derived = _prepare(compiled, payload)
+    if stored == entry.data:
+        return compiled, entry
+    entry.data = stored
+    entry.version += 1
+    entry.updated_at = utcnow()
+    entry.updated_by_id = _actor_id(actor)
+    if entry.status == "published":
+        entry.status = "changed"
+    db.session.flush()
+    _store(entry, compiled, derived, actor, action)
+    return compiled, entry
+
+
+def merge_patch(target, patch):
+    """Apply a JSON Merge Patch (RFC 7386): objects merge, null removes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def _snapshot(entry, compiled, stored, actor):
+    entry.published_data = copy.deepcopy(stored)
+    entry.published_version = entry.version
+    entry.status = "published"
+    entry.published_at = utcnow()
+    entry.published_by_id = _actor_id(actor)
+    integrity.sync_relations(entry, compiled, "published", stored)
+
+
+def publish_entry(type_name, entry_id, actor, expected_version=None):
+    """Validate the working copy fully and make it the published snapshot."""
+    compiled, entry = resolve(type_name, entry_id, actor, "entry.publish")
+    if entry is None:
+        raise NotFound(f"{type_name!r} has no content yet.")
+    _check_version(entry, expected_version)
+    try:
+        stored = compiled.load(compiled.to_input(entry.data), "full")
+    except ValidationError as exc:
+        raise ValidationFailed(exc.messages, "The entry cannot be published until these values are fixed.") from None
+    entry.version += 1
+    _snapshot(entry, compiled, stored, actor)
+    db.session.flush()
+    _revision(entry, compiled, actor, "publish")
+    return compiled, entry
+
+
+def unpublish_entry(type_name, entry_id, actor, expected_version=None):
+    """Withdraw the published snapshot; the working copy stays."""
+    compiled, entry = resolve(type_name, entry_id, actor, "entry.publish")
+    if entry is None or entry.published_data is None:
+        raise Conflict("The entry is not published.")
+    if not compiled.draft_publish:
+        raise Conflict(f"{type_name!r} publishes on save and has no drafts; delete the entry instead.")
+    _check_version(entry, expected_version)
+    entry.version += 1
+    entry.status, entry.published_data, entry.published_version = "draft", None, None
+    entry.published_at = entry.published_by_id = None
+    integrity.sync_relations(entry, compiled, "published", None)
+    db.session.flush()
+    _revision(entry, compiled, actor, "unpublish")
+    return compiled, entry
+
+
+def delete_entry(type_name, entry_id, actor, expected_version=None):
+    """Delete an entry, applying each referencing field's ``on_delete`` (restrict or set_null)."""
+    compiled, entry = resolve(type_name, entry_id, actor, "entry.delete")
+    if entry is None:
+        raise NotFound(f"{type_name!r} has no content yet.")
+    _check_version(entry, expected_version)
+    _release_references(entry, actor)
+    db.session.delete(entry)
+    db.session.flush()
+
+
+def _release_references(entry, actor):
+    pairs = integrity.incoming_relations([entry.id])
+    if not pairs:
+        return
+    sources = {e.id: e for e in db.session.scalars(sa.select(Entry).where(Entry.id.in_({s for s, _f in pairs})))}
+    restricted, to_clear = [], {}
+    for source_id, field_id in pairs:
+        source = sources[source_id]
+        compiled = compiled_type(source.content_type)
+        spec = compiled.all_by_id.get(field_id)
+        if spec is not None and spec["on_delete"] == "restrict":
+            restricted.append({"id": source.id, "type": compiled.name, "field": spec.name})
+        else:
+            to_clear[source.id] = (source, compiled)
+    if restricted:
+        raise Conflict(
+            "Other entries reference this entry and their fields refuse its deletion.",
+            {"referenced_by": restricted[:REFERENCE_LIST_LIMIT], "count": len(restricted)},
+        )
+    for source, compiled in to_clear.values():
+        source.data = without_reference(source.data, compiled.specs, entry.id)
+        if source.published_data is not None:
+            source.published_data = without_reference(source.published_data, compiled.specs, entry.id)
+            integrity.sync_relations(source, compiled, "published", source.published_data)
+        integrity.sync_relations(source, compiled, "draft", source.data)
+        source.version += 1
+        if source.published_version is not None and source.status == "published":
+            source.published_version = source.version
+        db.session.flush()
+        _revision(source, compiled, actor, "system")
+
+
+def _revision(entry, compiled, actor, action):
+    db.session.add(Revision(entry_id=entry.id, number=entry.version, action=action, type_version=compiled.version,
+                            data=copy.deepcopy(entry.data), created_by_id=_actor_id(actor)))
+    db.session.flush()

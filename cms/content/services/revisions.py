@@ -1,0 +1,57 @@
+"""Revisions: every save's working copy, viewable, comparable and restorable."""
+
+import sqlalchemy as sa
+
+from cms.content.models import Revision
+from cms.content.services import entries
+from cms.core.errors import NotFound
+from cms.extensions import db
+
+
+def list_revisions(type_name, entry_id, actor):
+    """Return ``(compiled, entry, revisions)``, newest first."""
+    compiled, entry = _entry(type_name, entry_id, actor)
+    rows = db.session.scalars(
+        sa.select(Revision).where(Revision.entry_id == entry.id).order_by(Revision.number.desc())
+    ).all()
+    return compiled, entry, rows
+
+
+def _entry(type_name, entry_id, actor):
+    compiled, entry = entries.resolve(type_name, entry_id, actor, "entry.read_draft")
+    if entry is None:
+        raise NotFound(f"{type_name!r} has no content yet.")
+    return compiled, entry
+
+
+def _find(entry, number):
+    row = db.session.scalar(sa.select(Revision).where(Revision.entry_id == entry.id, Revision.number == number))
+    if row is None:
+        raise NotFound(f"No revision {number} of this entry.")
+    return row
+
+
+def get_revision(type_name, entry_id, number, actor):
+    compiled, entry = _entry(type_name, entry_id, actor)
+    return compiled, entry, _find(entry, number)
+
+
+def diff_revisions(type_name, entry_id, number, actor, against=None):
+    """Compare revision ``number`` with revision ``against`` (default: the current working copy)."""
+    compiled, entry = _entry(type_name, entry_id, actor)
+    old = compiled.to_input(_find(entry, number).data)
+    new = compiled.to_input(_find(entry, against).data if against is not None else entry.data)
+    changes = [
+        {"field": name, "from": old.get(name), "to": new.get(name)}
+        for name in compiled.by_name
+        if old.get(name) != new.get(name)
+    ]
+    return {"from": number, "to": against if against is not None else entry.version, "changes": changes}
+
+
+def restore_revision(type_name, entry_id, number, actor, expected_version=None):
+    """Make an old revision the working copy again (a new revision; nothing is lost)."""
+    compiled, entry = _entry(type_name, entry_id, actor)
+    revision = _find(entry, number)
+    return entries.update_entry(type_name, entry_id, compiled.to_input(revision.data), actor,
+                                expected_version=expected_version, action="restore")

@@ -1,0 +1,1 @@
+"""Pieces every area shares. Imports nothing from the areas (content, auth, ...)."""

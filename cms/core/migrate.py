@@ -1,0 +1,54 @@
+"""Run alembic migrations against an engine or URL (used by `folio db`, `folio init` and tests)."""
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+
+import migrations
+
+
+def alembic_config(connection=None, url=None):
+    config = Config()
+    config.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    if url:
+        config.set_main_option("sqlalchemy.url", url)
+    config.attributes["connection"] = connection
+    return config
+
+
+def _run(engine, action, *args):
+    with engine.begin() as connection:
+        action(alembic_config(connection), *args)
+
+
+def upgrade(engine, revision="head"):
+    _run(engine, command.upgrade, revision)
+
+
+def downgrade(engine, revision="base"):
+    _run(engine, command.downgrade, revision)
+
+
+def current(engine):
+    """Return the revision the database is at (None for an empty database)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head():
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def revision(engine, message, autogenerate=True):
+    with engine.begin() as connection:
+        command.revision(alembic_config(connection), message=message, autogenerate=autogenerate)
+
+
+def dispose(engine):
+    if isinstance(engine, sa.Engine):
+        engine.dispose()

@@ -1,0 +1,7 @@
+"""Import every area's tables so that ``Base.metadata`` is complete (alembic, tests)."""
+
+from cms.auth import models as auth_models  # noqa: F401
+from cms.content import models as content_models  # noqa: F401
+from cms.core.db import Base
+
+metadata = Base.metadata

@@ -1,0 +1,30 @@
+"""Alembic environment. Run through `folio db ...` (or cms.core.migrate) which passes a connection."""
+
+from alembic import context
+
+from cms.models import metadata
+
+config = context.config
+
+
+def run_migrations(connection):
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = config.attributes.get("connection")
+if connection is not None:
+    run_migrations(connection)
+else:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(config.get_main_option("sqlalchemy.url"))
+    with engine.connect() as conn:
+        run_migrations(conn)
+    engine.dispose()

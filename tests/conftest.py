@@ -1,0 +1,172 @@
+"""Shared fixtures: one migrated database per run, a rolled-back transaction per test.
+
+The database is a temporary SQLite file, or the server named by FOLIO_TEST_DATABASE_URL
+(CI sets it to PostgreSQL). The schema is made by `alembic upgrade head`, so every run also
+tests the migrations.
+"""
+
+import os
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+
+from cms import create_app
+from cms.auth import services as auth_services
+from cms.core import migrate
+from cms.extensions import db as _db
+from cms.models import metadata
+
+TEST_DATABASE_URL = os.environ.get("FOLIO_TEST_DATABASE_URL")
+
+
+def reset_database(engine):
+    """Drop everything in the test database (a crashed earlier run may have left tables)."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+            connection.exec_driver_sql("CREATE SCHEMA public")
+        else:
+            metadata.drop_all(connection)
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if TEST_DATABASE_URL:
+        return TEST_DATABASE_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'folio.db'}"
+
+
+def make_app(database_url, instance_path, **config):
+    settings = {"INSTANCE_PATH": str(instance_path), "DATABASE_URL": database_url, "TESTING": True,
+                "SECRET_KEY": "test-secret", **config}
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = make_app(database_url, tmp_path_factory.mktemp("instance"))
+    with app.app_context():
+        reset_database(_db.engine)
+        migrate.upgrade(_db.engine)
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app, monkeypatch):
+    """The app's db inside one transaction that is rolled back after the test."""
+    with app.app_context():
+        connection = _db.engine.connect()
+        outer = connection.begin()
+        monkeypatch.setitem(_db.engines, None, connection)
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def admin(db):
+    user = auth_services.create_user("admin@example.com", "correct-horse-battery", role="administrator")
+    _token, secret = auth_services.create_token(user, "tests")
+    _db.session.commit()
+    user.token = secret
+    return user
+
+
+class Api:
+    """A JSON client that sends the admin token unless told ``token=None``."""
+
+    def __init__(self, client, token):
+        self.client, self.token = client, token
+
+    def request(self, method, path, json=None, token="default", headers=None, **kwargs):
+        headers = dict(headers or {})
+        token = self.token if token == "default" else token
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.client.open(path, method=method, json=json, headers=headers, **kwargs)
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, json=None, **kwargs):
+        return self.request("POST", path, json=json, **kwargs)
+
+    def put(self, path, json=None, **kwargs):
+        return self.request("PUT", path, json=json, **kwargs)
+
+    def patch(self, path, json=None, **kwargs):
+        return self.request("PATCH", path, json=json, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.request("DELETE", path, **kwargs)
+
+
+@pytest.fixture
+def api(client, admin):
+    return Api(client, admin.token)
+
+
+@pytest.fixture
+def make_type(api):
+    """Create a content type through the API and return its JSON."""
+
+    def make(name, fields, **extra):
+        response = api.post("/api/content-types", json={"name": name, "fields": fields, **extra})
+        assert response.status_code == 201, response.json
+        return response.json["data"]
+
+    return make
+
+
+@pytest.fixture
+def make_entry(api):
+    """Create an entry through the API (optionally published) and return its JSON."""
+
+    def make(type_name, publish=False, **values):
+        response = api.post(f"/api/content/{type_name}", json=values)
+        assert response.status_code == 201, response.json
+        entry = response.json["data"]
+        if publish:
+            response = api.post(f"/api/content/{type_name}/{entry['id']}/publish")
+            assert response.status_code == 200, response.json
+            entry = response.json["data"]
+        return entry
+
+    return make
+
+
+@pytest.fixture
+def count_queries(db):
+    """Count SQL statements run inside a ``with count_queries() as counter:`` block."""
+
+    @contextmanager
+    def counting():
+        statements = []
+
+        def record(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        engine = _db.engine
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+
+    return counting
+
+
+def table_count(model):
+    return _db.session.scalar(sa.select(sa.func.count()).select_from(model))
