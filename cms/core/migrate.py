@@ -1,5 +1,6 @@
 """Run alembic migrations against an engine or URL (used by `folio db`, `folio init` and tests)."""
 
+from contextlib import nullcontext
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -19,8 +20,15 @@ def alembic_config(connection=None, url=None):
     return config
 
 
-def _run(engine, action, *args):
-    with engine.begin() as connection:
+def _connection(bind):
+    """Yield a connection in a transaction from an Engine, or use a Connection as it is."""
+    if isinstance(bind, sa.Connection):
+        return nullcontext(bind)
+    return bind.begin()
+
+
+def _run(bind, action, *args):
+    with _connection(bind) as connection:
         action(alembic_config(connection), *args)
 
 
@@ -34,7 +42,7 @@ def downgrade(engine, revision="base"):
 
 def current(engine):
     """Return the revision the database is at (None for an empty database)."""
-    with engine.connect() as connection:
+    with _connection(engine) as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
@@ -45,10 +53,5 @@ def head():
 
 
 def revision(engine, message, autogenerate=True):
-    with engine.begin() as connection:
+    with _connection(engine) as connection:
         command.revision(alembic_config(connection), message=message, autogenerate=autogenerate)
-
-
-def dispose(engine):
-    if isinstance(engine, sa.Engine):
-        engine.dispose()

@@ -32,3 +32,20 @@ def authorize(actor, action, target=None):
         if not is_authenticated(actor):
             raise NotAuthenticated()
         raise PermissionDenied()
+
+
+class SystemActor:
+    """The actor of CLI commands and background jobs: trusted like an administrator, no user row."""
+
+    id = None
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+    role = ADMINISTRATOR
+    email = "system"
+
+    def __repr__(self):
+        return "<SystemActor>"
+
+
+SYSTEM = SystemActor()

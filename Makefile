@@ -1,0 +1,47 @@
+# Folio: `make run` serves a demo CMS, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTANCE := instance
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# reinstall only when the dependency list changes
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	@mkdir -p $(INSTANCE)
+	@if [ ! -f $(INSTANCE)/admin-login.txt ]; then \
+	  password=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(12))'); \
+	  $(BIN)/folio init --admin-email admin@example.com --admin-password "$$password" > $(INSTANCE)/init.log || { cat $(INSTANCE)/init.log; exit 1; }; \
+	  { echo "Admin login:    admin@example.com / $$password"; grep 'API token' $(INSTANCE)/init.log; } > $(INSTANCE)/admin-login.txt; \
+	  chmod 600 $(INSTANCE)/admin-login.txt; \
+	else $(BIN)/folio db upgrade > /dev/null; fi
+	@$(BIN)/folio seed demo
+	@echo; cat $(INSTANCE)/admin-login.txt; echo "Content API:    http://$(HOST):$(PORT)/api/content/article"; echo
+	$(BIN)/folio run --host $(HOST) --port $(PORT)
+
+# SQLite always; PostgreSQL too when FOLIO_TEST_DATABASE_URL names a server (CI must).
+test: install
+	env -u FOLIO_TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+	@if [ -n "$$FOLIO_TEST_DATABASE_URL" ]; then \
+	  echo "== again on $$FOLIO_TEST_DATABASE_URL"; $(BIN)/pytest $(PYTEST_ARGS); \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "CI must run the suite on PostgreSQL too: set FOLIO_TEST_DATABASE_URL" >&2; exit 1; \
+	fi
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info
