@@ -170,3 +170,38 @@ def count_queries(db):
 
 def table_count(model):
     return _db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path):
+    """An empty database of the engine under test: a new SQLite file, or a new PostgreSQL database."""
+    if not (TEST_DATABASE_URL or "").startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    url = sa.make_url(TEST_DATABASE_URL)
+    name = f"folio_fresh_{os.getpid()}_{abs(hash(str(tmp_path))) % 10**8}"
+    server = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        server.dispose()
+
+
+@pytest.fixture
+def live_app(fresh_database_url, tmp_path):
+    """An app on its own migrated database whose writes really commit (for concurrency tests)."""
+    app = make_app(fresh_database_url, tmp_path / "instance")
+    with app.app_context():
+        migrate.upgrade(_db.engine)
+        user = auth_services.create_user("live@example.com", "correct-horse-battery")
+        _token, app.config["TEST_TOKEN"] = auth_services.create_token(user, "live")
+        _db.session.commit()
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
