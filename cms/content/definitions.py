@@ -6,11 +6,11 @@ import secrets
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, validate
 from marshmallow import fields as mf
 
-from cms.content.fields.base import CompileContext, FieldSpec, no_control_chars
+from cms.content.fields.base import CompileContext, FieldSpec, UnavailableType, no_control_chars, option_bool
 from cms.core.errors import ValidationFailed
 
-NAME = r"^[a-z][a-z0-9_]{0,63}$"
-FIELD_ID = re.compile(r"^[a-z0-9_]{1,32}$")
+NAME = r"^[a-z][a-z0-9_]{0,63}\Z"  # \Z: "$" would let a trailing newline through
+FIELD_ID = re.compile(r"^[a-z0-9_]{1,32}\Z")
 SYSTEM_KEYS = ("id", "type", "locale", "status", "version", "created_at", "updated_at", "published_at")
 RESERVED_FIELD_NAMES = frozenset(SYSTEM_KEYS) | {
     "created_by", "updated_by", "published_by", "published_version", "translations", "meta",
@@ -27,9 +27,9 @@ class OptionsIn(Schema):
     class Meta:
         unknown = RAISE
 
-    draft_publish = mf.Boolean(load_default=True)
-    localized = mf.Boolean(load_default=False)
-    public = mf.Boolean(load_default=True)
+    draft_publish = option_bool(True)
+    localized = option_bool(False)
+    public = option_bool(True)
 
 
 class TypeIn(Schema):
@@ -57,11 +57,11 @@ _COMMON_FIELD_KEYS = {
     "label": mf.String(validate=[validate.Length(min=1, max=200), no_control_chars(True)]),
     "description": mf.String(validate=[validate.Length(max=1000), no_control_chars(False)]),
     "type": mf.String(required=True),
-    "required": mf.Boolean(load_default=False),
-    "unique": mf.Boolean(load_default=False),
-    "indexed": mf.Boolean(load_default=False),
-    "private": mf.Boolean(load_default=False),
-    "localized": mf.Boolean(load_default=True),
+    "required": option_bool(),
+    "unique": option_bool(),
+    "indexed": option_bool(),
+    "private": option_bool(),
+    "localized": option_bool(True),
     "default": mf.Raw(allow_none=True),
 }
 
@@ -239,7 +239,7 @@ def compile_specs(definitions, registry):
     """Build FieldSpec trees from canonical field definitions."""
     specs = []
     for definition in definitions:
-        field_type = registry.get(definition["type"])
+        field_type = registry.get(definition["type"]) or UnavailableType(definition["type"])
         spec = FieldSpec(id=definition["id"], name=definition["name"], type=field_type, definition=definition)
         if "fields" in definition and getattr(field_type, "nested_option", None) == "fields":
             spec.children = compile_specs(definition["fields"], registry)

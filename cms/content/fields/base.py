@@ -92,8 +92,9 @@ def common_kwargs(spec, ctx, validators=()):
         "allow_none": not required,
         "validate": [v for v in validators if v is not None],
     }
-    if spec.has_default:
+    if spec.has_default and not (required and spec["default"] is None):
         kwargs["load_default"] = spec.default_value
+        kwargs["required"] = False  # a missing value takes the default (marshmallow refuses both)
     if required:
         kwargs["validate"].append(not_empty)
     return kwargs
@@ -146,5 +147,31 @@ def non_negative_int(**kwargs):
     return fields.Integer(strict=True, validate=validate.Range(min=0), allow_none=True, **kwargs)
 
 
-def option_bool():
-    return fields.Boolean(load_default=False)
+class StrictFlag(fields.Boolean):
+    """A definition flag: JSON true or false only (not "yes", 1 or "on")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+def option_bool(default=False):
+    return StrictFlag(load_default=default)
+
+
+class UnavailableType(FieldType):
+    """Stands in for a field type that is no longer registered (e.g. its plugin was removed).
+
+    Values are kept and delivered as stored, and accepted back as plain JSON (so editing the
+    entry's other fields still works) until the type is installed again.
+    """
+
+    def __init__(self, name):
+        self.name = name
+        self.label = f"{name} (not installed)"
+
+    def input_field(self, spec, ctx):
+        kwargs = common_kwargs(spec, ctx)
+        kwargs.update(required=False, allow_none=True, validate=[])
+        return fields.Raw(**kwargs)

@@ -12,10 +12,14 @@ from cms.content.fields.text import _length_options
 _markdown = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable("table").enable("strikethrough")
 
 
+_ATTRIBUTES = {**nh3.ALLOWED_ATTRIBUTES, "code": {*nh3.ALLOWED_ATTRIBUTES.get("code", ()), "class"}}
+_URL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+
 @functools.lru_cache(maxsize=2048)
 def render_markdown(source):
     """Render Markdown to HTML with scripts, event handlers and unsafe URLs removed."""
-    return nh3.clean(_markdown.render(source), url_schemes={"http", "https", "mailto", "tel"})
+    return nh3.clean(_markdown.render(source), url_schemes=_URL_SCHEMES, attributes=_ATTRIBUTES)
 
 
 class MarkdownInput(fields.Field):
