@@ -15,8 +15,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-#: JSON documents: JSONB on PostgreSQL (indexable), JSON text elsewhere.
-JSONDocument = sa.JSON().with_variant(JSONB(), "postgresql")
+#: JSON documents: JSONB on PostgreSQL (indexable), JSON text elsewhere. Python None is SQL NULL
+#: (not the JSON ``null``), so ``IS NULL`` finds an unpublished entry's missing snapshot.
+JSONDocument = sa.JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 class Base(DeclarativeBase):
