@@ -1,6 +1,6 @@
 """The application factory: a list of small named steps."""
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_login import current_user
 
 from cms.config import check_production_settings, instance_path_from_env, load_settings
@@ -53,6 +53,13 @@ def configure_auth(app):
     login_manager.init_app(app)
     login_manager.user_loader(load_session_user)
     login_manager.request_loader(load_token_user)
+
+    @app.before_request
+    def authenticate():
+        """Resolve the caller afresh per request, so a bad token is a 401 before the view runs."""
+        g.pop("_login_user", None)  # an outer app context (tests, CLI) may hold an earlier caller
+        if request.path.startswith("/api"):
+            current_user._get_current_object()
 
 
 def configure_plugins(app):

@@ -85,6 +85,8 @@ def _instance_file_settings(instance):
 
 def check_production_settings(settings):
     """Refuse settings that are unsafe in production."""
+    if settings["ENV"] not in {"development", "production"}:  # a typo must not mean "not production"
+        raise RuntimeError(f"FOLIO_ENV must be development or production, not {settings['ENV']!r}.")
     if settings["ENV"] == "production" and settings["SECRET_KEY"] in {DEFAULT_SECRET_KEY, ""}:
         raise RuntimeError(
             "Refusing to start in production with the default secret key: "

@@ -42,12 +42,13 @@ def group(admin_email, admin_password):
         user = services.create_user(email, password, role="administrator")
         _token, secret = services.create_token(user, "initial admin token")
     except ApiError as exc:
-        raise click.ClickException(exc.message + " " + _details(exc)) from None
+        raise click.ClickException(describe(exc)) from None
     db.session.commit()
     click.echo(f"Administrator: {user.email}")
     click.echo(f"API token (shown once, keep it safe): {secret}")
 
 
-def _details(exc):
+def describe(exc):
+    """Return an ApiError as one line: its message, then each field's messages."""
     fields = exc.details.get("fields", {})
-    return " ".join(f"{name}: {' '.join(messages)}" for name, messages in fields.items())
+    return " ".join([exc.message, *(f"{name}: {' '.join(messages)}" for name, messages in fields.items())])

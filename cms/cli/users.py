@@ -4,6 +4,7 @@ import click
 from flask.cli import with_appcontext
 
 from cms.auth import services
+from cms.cli.init import describe
 from cms.core.errors import ApiError
 from cms.extensions import db
 
@@ -23,6 +24,6 @@ def create(email, password, role):
     try:
         user = services.create_user(email, password, role=role)
     except ApiError as exc:
-        raise click.ClickException(exc.message) from None
+        raise click.ClickException(describe(exc)) from None
     db.session.commit()
     click.echo(f"Created {user.email} ({user.role}).")

@@ -35,6 +35,9 @@ class BadRequest(ApiError):
 class NotAuthenticated(ApiError):
     status, code, message = 401, "not_authenticated", "Authentication is required."
 
+    def __init__(self, message=None, details=None, headers=None):
+        super().__init__(message, details, {"WWW-Authenticate": "Bearer", **(headers or {})})
+
 
 class PermissionDenied(ApiError):
     status, code, message = 403, "permission_denied", "You are not allowed to do this."
@@ -61,11 +64,22 @@ class ValidationFailed(ApiError):
 
 
 def error_response(status, code, message, details=None, headers=None):
+    _discard_writes()
     body = {"error": {"code": code, "message": message, "details": details or {}}}
     response = jsonify(body)
     response.status_code = status
     response.headers.update(headers or {})
     return response
+
+
+def _discard_writes():
+    """Roll back what a refused request flushed, even when its app context outlives it (tests, CLI)."""
+    from cms.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # the error being answered may be a lost connection
+        log.exception("Rolling back after an error failed")
 
 
 def _snake(name):
