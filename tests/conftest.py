@@ -31,6 +31,16 @@ def reset_database(engine):
             connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Hash test passwords with argon2's lowest cost: the production cost is the suite's main expense."""
+    from argon2 import PasswordHasher
+
+    costly, auth_services._hasher = auth_services._hasher, PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    auth_services._hasher = costly
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     if TEST_DATABASE_URL:
