@@ -95,7 +95,11 @@ def admin(db):
 
 
 class Api:
-    """A JSON client that sends the admin token unless told ``token=None``."""
+    """A JSON client that sends the admin token unless told ``token=None``.
+
+    Each request runs in its own app context, so that nothing a refused request flushed, and no
+    caller it resolved, survives into the next one.
+    """
 
     def __init__(self, client, token):
         self.client, self.token = client, token
@@ -105,7 +109,9 @@ class Api:
         token = self.token if token == "default" else token
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        return self.client.open(path, method=method, json=json, headers=headers, **kwargs)
+        # its own app context, as on a server: a fresh session and caller for every request
+        with self.client.application.app_context():
+            return self.client.open(path, method=method, json=json, headers=headers, **kwargs)
 
     def get(self, path, **kwargs):
         return self.request("GET", path, **kwargs)

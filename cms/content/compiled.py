@@ -51,8 +51,11 @@ class CompiledType:
         return schema
 
     def load(self, payload, mode):
-        """Validate API input and return the stored (id-keyed) document; raises ValidationError."""
-        return self.schema(mode).load(payload)
+        """Validate API input and return the stored (id-keyed) document; raises ValidationError.
+
+        A null value is stored as no value, so that a save which changes nothing stores the same document.
+        """
+        return {key: value for key, value in self.schema(mode).load(payload).items() if value is not None}
 
     def deliver(self, stored, include_private=True):
         """Return the API form (names, rendered values) of a stored document."""
@@ -131,7 +134,9 @@ def _render(specs, stored, method, include_private):
         value = stored.get(spec.id)
         if value is None and spec.id not in stored and spec.has_default:
             value = spec.default_value()
-        out[spec.name] = getattr(spec.type, method)(value, spec, children)
+        rendered = getattr(spec.type, method)(value, spec, children)
+        if rendered is not None or method != "to_input":  # the input form leaves out empty fields
+            out[spec.name] = rendered
     return out
 
 
@@ -144,7 +149,9 @@ class SchemaCache:
         self._lock = threading.Lock()
 
     def get(self, content_type, build):
-        key = (content_type.name, content_type.version, content_type.id)
+        # updated_at too: a rolled-back change (a dry run, a failed request, a test) leaves a
+        # compiled type under a version number that the next real change reuses
+        key = (content_type.name, content_type.version, content_type.id, content_type.updated_at)
         with self._lock:
             compiled = self._items.get(key)
             if compiled is not None:

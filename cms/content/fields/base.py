@@ -121,7 +121,14 @@ def range_validator(spec):
 def count_validator(spec):
     if spec["min"] is None and spec["max"] is None:
         return None
-    return validate.Length(min=spec["min"], max=spec["max"], error="Must have between {min} and {max} items.")
+    low, high = spec["min"], spec["max"]
+    if low is None:
+        error = "Must have at most {max} items."
+    elif high is None:
+        error = "Must have at least {min} items."
+    else:
+        error = "Must have between {min} and {max} items."
+    return validate.Length(min=low, max=high, error=error)
 
 
 def no_control_chars(single_line):

@@ -25,7 +25,7 @@ def render_markdown(source):
 class MarkdownInput(fields.Field):
     """Accepts a Markdown string, or the delivered ``{"markdown", "html"}`` object (html ignored)."""
 
-    default_error_messages = {"invalid": "Send Markdown as a string or as {\"markdown\": \"...\"}."}
+    default_error_messages = {"invalid": "Send Markdown as a string or as {{\"markdown\": \"...\"}}."}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, dict) and set(value) <= {"markdown", "html"} and "markdown" in value:

@@ -7,11 +7,24 @@ from marshmallow import ValidationError, fields, validate
 from cms.content.fields.base import FieldType, common_kwargs, count_validator, option_bool
 from cms.content.fields.references import ID_PATTERN
 
-BLOCK_NAME = r"^[a-z][a-z0-9_]{0,63}$"
+BLOCK_NAME = r"^[a-z][a-z0-9_]{0,63}\Z"
 
 
 def new_item_id():
     return secrets.token_hex(6)
+
+
+def compact(stored):
+    """Drop the null values of one stored group: null is stored as no value, at every level."""
+    return {key: value for key, value in stored.items() if value is not None}
+
+
+class GroupInput(fields.Nested):
+    """A component's group (or list of groups), stored without null values."""
+
+    def _deserialize(self, value, attr, data, partial=None, **kwargs):
+        loaded = super()._deserialize(value, attr, data, partial=partial, **kwargs)
+        return [compact(item) for item in loaded] if self.many else compact(loaded)
 
 
 class ComponentType(FieldType):
@@ -26,11 +39,17 @@ class ComponentType(FieldType):
         "max": fields.Integer(strict=True, validate=validate.Range(min=1)),
     }
 
+    def check_definition(self, definition, lookup):
+        errors = super().check_definition(definition, lookup)
+        if not definition.get("repeatable") and (definition.get("min") is not None or definition.get("max") is not None):
+            errors["repeatable"] = ["min and max count only apply to components with repeatable: true."]
+        return errors
+
     def input_field(self, spec, ctx):
         schema = ctx.schema_factory(spec.children)
         many = bool(spec["repeatable"])
         validators = [count_validator(spec)] if many else []
-        return fields.Nested(schema, many=many, **common_kwargs(spec, ctx, validators))
+        return GroupInput(schema, many=many, **common_kwargs(spec, ctx, validators))
 
     def groups(self, value, spec):
         """Yield ``(child specs, stored dict)`` for each group inside a stored value."""
@@ -85,11 +104,13 @@ class BlocksInput(fields.Field):
         item_id = item.get("id") or new_item_id()
         if not isinstance(item_id, str) or not ID_PATTERN.match(item_id):
             raise ValidationError({"id": ["Not a valid block id."]})
-        raw = item.get("value", {})
+        raw = item.get("value")
+        if raw is None:
+            raise ValidationError({"value": ["Missing data for required field."]})
         if not isinstance(raw, dict):
             raise ValidationError({"value": ["Send the block's fields as an object."]})
         try:
-            stored = self.schemas[kind].load(raw)
+            stored = compact(self.schemas[kind].load(raw))
         except ValidationError as exc:
             raise ValidationError({"value": exc.messages}) from None
         return {"type": kind, "id": item_id, "value": stored}

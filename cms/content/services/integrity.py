@@ -36,7 +36,7 @@ def derive_slugs(compiled, stored):
 
 
 def _suffixed(slug, attempt, limit):
-    suffix = f"-{attempt + 1}" if attempt < SLUG_ATTEMPTS // 2 else f"-{secrets.token_hex(3)}"
+    suffix = f"-{attempt + 2}" if attempt < SLUG_ATTEMPTS // 2 else f"-{secrets.token_hex(3)}"  # hello, hello-2
     return slug[: limit - len(suffix)].rstrip("-") + suffix
 
 
@@ -99,11 +99,15 @@ def _try_claim(entry, spec, key):
 
 
 def check_references(compiled, stored):
-    """Raise ValidationFailed if a relation names a missing entry or one of the wrong type."""
-    refs = compiled.references(stored)
+    """Raise ValidationFailed if a relation names a missing entry or one of the wrong type.
+
+    Errors nest like the other field errors: ``{"review": {"reviewer": [...]}}`` for a component,
+    ``{"sections": {"0": {"value": {"person": [...]}}}}`` for a block.
+    """
+    refs = list(_located_references(compiled.specs, stored))
     if not refs:
         return
-    ids = {target for _field, _pos, target, _spec in refs}
+    ids = {target for _path, target, _spec in refs}
     found = dict(
         db.session.execute(
             sa.select(Entry.id, ContentType.name).join(ContentType, Entry.type_id == ContentType.id)
@@ -111,14 +115,40 @@ def check_references(compiled, stored):
         ).all()
     )
     errors = {}
-    for _field, _position, target, spec in refs:
+    for path, target, spec in refs:
         kind = found.get(target)
-        if kind is None:
-            errors.setdefault(spec.name, []).append(f"No {spec['target']} with the id {target}.")
-        elif kind != spec["target"]:
-            errors.setdefault(spec.name, []).append(f"{target} is a {kind}, not a {spec['target']}.")
+        if kind == spec["target"]:
+            continue
+        node = errors
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node.setdefault(path[-1], []).append(
+            f"No {spec['target']} with the id {target}." if kind is None
+            else f"{target} is a {kind}, not a {spec['target']}."
+        )
     if errors:
         raise ValidationFailed(errors)
+
+
+def _located_references(specs, stored, prefix=()):
+    """Yield ``(error path, target id, spec)`` for every relation value, nested ones included."""
+    for spec in specs:
+        value = (stored or {}).get(spec.id)
+        if value is None:
+            continue
+        path = prefix + (spec.name,)
+        for target in spec.type.references(value, spec):
+            yield path, target, spec
+        if spec.children and isinstance(value, dict):
+            yield from _located_references(spec.children, value, path)
+        elif spec.children and isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from _located_references(spec.children, item, path + (str(index),))
+        elif spec.blocks and isinstance(value, list):
+            for index, item in enumerate(value):
+                children = spec.blocks.get(item.get("type")) if isinstance(item, dict) else None
+                if children is not None:
+                    yield from _located_references(children, item.get("value"), path + (str(index), "value"))
 
 
 def sync_relations(entry, compiled, state, stored):
