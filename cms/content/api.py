@@ -136,8 +136,9 @@ def _write(type_name, entry_id, merge):
     payload = json_body()
     compiled, entry = services.update_entry(type_name, entry_id, payload, _actor(),
                                             expected_version=if_match_version(), merge=merge)
+    created = entry_id is None and entry.version == 1 and entry.created_at == entry.updated_at
     db.session.commit()
-    return _entry_response(compiled, entry)
+    return _entry_response(compiled, entry, status=201 if created else 200)
 
 
 def _collection_only(type_name):

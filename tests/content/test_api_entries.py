@@ -215,7 +215,7 @@ def test_a_singleton_is_404_before_it_has_content(api, settings):
 
 def test_a_singleton_put_creates_then_replaces(api, settings):
     created = api.put("/api/content/settings", json={"site_name": "Folio", "theme": {"color": "red"}})
-    assert created.status_code == 200, created.json  # like Strapi: a singleton PUT answers 200 either way
+    assert created.status_code == 201, created.json  # the first write creates the singleton
     assert created.json["data"]["version"] == 1
 
     replaced = api.put("/api/content/settings", json={"site_name": "Folio 2"})
@@ -226,6 +226,13 @@ def test_a_singleton_put_creates_then_replaces(api, settings):
         "Folio 2", None, 2, created.json["data"]["id"])
     error_of(api.post("/api/content/settings", json={"site_name": "Second"}), 409, "conflict")
     assert table_count(Entry) == 1
+
+
+def test_if_match_on_a_singleton_that_does_not_exist_yet_is_412(api, settings):
+    response = api.put("/api/content/settings", json={"site_name": "Folio"}, headers={"If-Match": '"1"'})
+
+    error_of(response, 412, "precondition_failed")
+    assert table_count(Entry) == 0
 
 
 def test_a_singleton_patch_merges_and_publish_serves_it(api, settings):

@@ -188,3 +188,26 @@ def test_a_deleted_entry_frees_its_slug(api, post):
 
     assert create(api, title="Hello")["slug"] == "hello"
     assert table_count(EntryUnique) == 1
+
+
+def test_a_put_that_leaves_out_the_slug_keeps_it_without_a_new_version(api, post):
+    create(api, title="Same")
+    second = create(api, title="Same")
+    assert second["slug"] == "same-2"
+
+    replaced = api.put(f"/api/content/post/{second['id']}", json={"title": "Same"})
+
+    assert replaced.status_code == 200
+    assert (replaced.json["data"]["slug"], replaced.json["data"]["version"]) == ("same-2", 1)
+
+
+def test_publishing_an_unchanged_published_entry_changes_nothing(api, post):
+    entry = create(api, title="Once")
+    first = api.post(f"/api/content/post/{entry['id']}/publish").json["data"]
+
+    again = api.post(f"/api/content/post/{entry['id']}/publish")
+
+    assert again.status_code == 200
+    assert again.json["data"]["version"] == first["version"] == 2
+    history = api.get(f"/api/content/post/{entry['id']}/revisions").json["data"]
+    assert [row["number"] for row in history] == [2, 1]

@@ -108,9 +108,16 @@ def create_entry(type_name, payload, actor, entry_id=None, locale=None):
     return compiled, entry
 
 
-def _prepare(compiled, payload):
+def _prepare(compiled, payload, keep=None):
+    """Validate a payload into the stored form; ``keep`` holds slugs the client did not mention.
+
+    A slug, once set, stays (links keep working) until the client sends a new one, or null to
+    derive it again from its source.
+    """
     mode = "draft" if compiled.draft_publish else "full"
     stored = _load(compiled, _writable(payload), mode)
+    for field_id, slug in (keep or {}).items():
+        stored.setdefault(field_id, slug)
     derived = integrity.derive_slugs(compiled, stored)
     integrity.check_references(compiled, stored)
     return stored, derived
@@ -129,12 +136,16 @@ def _store(entry, compiled, derived, actor, action):
 def update_entry(type_name, entry_id, payload, actor, expected_version=None, merge=False, action="update"):
     """Replace (PUT) or merge into (PATCH, RFC 7386) the working copy; singletons are upserted."""
     compiled, entry = resolve(type_name, entry_id, actor, "entry.update")
-    if entry is None:  # first write of a singleton
+    if entry is None:  # first write of a singleton: there is no version to match
+        if expected_version is not None:
+            raise PreconditionFailed("There is no entry yet, so it cannot be at the version you sent.")
         return create_entry(type_name, payload, actor)
     _check_version(entry, expected_version)
+    unmentioned = {spec.id: entry.data[spec.id] for spec in compiled.slug_specs
+                   if spec.name not in payload and entry.data.get(spec.id)}
     if merge:
         payload = merge_patch(compiled.to_input(entry.data), _writable(payload))
-    stored, derived = _prepare(compiled, payload)
+    stored, derived = _prepare(compiled, payload, keep=unmentioned)
     if stored == entry.data:
         return compiled, entry
     entry.data = stored
@@ -180,6 +191,8 @@ def publish_entry(type_name, entry_id, actor, expected_version=None):
         stored = compiled.load(compiled.to_input(entry.data), "full")
     except ValidationError as exc:
         raise ValidationFailed(exc.messages, "The entry cannot be published until these values are fixed.") from None
+    if entry.status == "published" and stored == entry.published_data:
+        return compiled, entry  # already published as it is
     entry.version += 1
     _snapshot(entry, compiled, stored, actor)
     db.session.flush()
