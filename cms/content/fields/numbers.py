@@ -54,8 +54,8 @@ class IntegerType(FieldType):
 class DecimalType(FieldType):
     name, label, family, scalar = "decimal", "Decimal number", "number", True
     options = {
-        "min": fields.Float(allow_nan=False),
-        "max": fields.Float(allow_nan=False),
+        "min": StrictNumber(),
+        "max": StrictNumber(),
         "scale": fields.Integer(strict=True, validate=validate.Range(min=0, max=12)),
     }
 

@@ -6,7 +6,7 @@ from marshmallow import ValidationError, fields, validate
 
 from cms.content.fields.base import FieldType, common_kwargs, count_validator, option_bool
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
 
 
 class ReferenceInput(fields.Field):
@@ -69,7 +69,7 @@ class RelationType(_ReferenceType):
 
     name, label, family = "relation", "Relation", "relation"
     options = {
-        "target": fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$")),
+        "target": fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}\Z")),
         "many": option_bool(),
         "on_delete": fields.String(load_default="set_null", validate=validate.OneOf(["restrict", "set_null"])),
         "min": fields.Integer(strict=True, validate=validate.Range(min=0)),

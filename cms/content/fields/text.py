@@ -12,8 +12,9 @@ from cms.content.fields.base import (
     no_control_chars,
 )
 
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*\Z")
 SLUG_MAX_LENGTH = 200
+MAX_PATTERN_GROUPS = 100
 
 
 def _pattern_option():
@@ -21,10 +22,14 @@ def _pattern_option():
 
 
 def _compiles(pattern):
+    if pattern.count("(") > MAX_PATTERN_GROUPS:  # deep nesting exhausts the recursion limit of re
+        raise ValidationError(f"Use at most {MAX_PATTERN_GROUPS} groups.")
     try:
         re.compile(pattern)
-    except re.error as exc:
+    except (re.error, OverflowError) as exc:  # OverflowError: a repeat count beyond the limit
         raise ValidationError(f"Not a valid regular expression: {exc}.") from None
+    except RecursionError:
+        raise ValidationError("Not a valid regular expression: nested too deeply.") from None
 
 
 def _length_options(ceiling):
@@ -94,7 +99,7 @@ class SlugType(FieldType):
 
     name, label, family, scalar = "slug", "Slug", "text", True
     options = {
-        "source": fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$")),
+        "source": fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}\Z")),
         "max_length": fields.Integer(strict=True, validate=validate.Range(min=1, max=SLUG_MAX_LENGTH)),
     }
 

@@ -61,6 +61,23 @@ def removed_field_ids(old, new):
     return set(_flatten(old["fields"])) - set(_flatten(new["fields"]))
 
 
+def _parents(fields, parent=None):
+    """Map field id -> the (component id) or (blocks id, block) holding it, None at the top level."""
+    out = {}
+    for definition in fields:
+        out[definition["id"]] = parent
+        out.update(_parents(definition.get("fields") or (), (definition["id"],)))
+        for block, children in (definition.get("blocks") or {}).items():
+            out.update(_parents(children, (definition["id"], block)))
+    return out
+
+
+def moved_field_ids(old, new):
+    """Return the ids of kept fields that now sit in another component or block (values do not follow)."""
+    before, after = _parents(old["fields"]), _parents(new["fields"])
+    return {field_id for field_id, parent in after.items() if field_id in before and before[field_id] != parent}
+
+
 def field_pairs(old, new):
     """Yield ``(old definition, new definition)`` for every field kept by id."""
     before, after = _flatten(old["fields"]), _flatten(new["fields"])

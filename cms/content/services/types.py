@@ -96,8 +96,11 @@ def update_type(name, payload, actor, partial=False, also_known=()):
     row = find_type(name)
     old = export_type(row)
     if partial:
-        payload = {**old, **payload, "options": {**old["options"], **(payload.get("options") or {})}}
-    payload = {**payload}
+        options = payload.get("options") or {}
+        if isinstance(options, dict):  # anything else is left for the cleaner to refuse
+            options = {**old["options"], **options}
+        payload = {**old, **payload, "options": options}
+    payload = _keep_ids_by_name({**payload}, old)
     payload.setdefault("name", name)
     new = clean_definition(payload, also_known=set(also_known) | {name})
     if new["name"] != name:
@@ -121,10 +124,21 @@ def update_type(name, payload, actor, partial=False, also_known=()):
     return row, report
 
 
+def _keep_ids_by_name(payload, old):
+    """Give fields sent without an id the id of the stored field of the same name, as imports do."""
+    from cms.content.services.model_io import _with_known_ids
+
+    return _with_known_ids(payload, old)
+
+
 def _check_field_changes(old, new):
     errors = {}
     registry = field_registry()
+    moved = changes.moved_field_ids(old, new)
     for before, after in changes.field_pairs(old, new):
+        if after["id"] in moved:
+            errors[after["name"]] = ["A field cannot move to another component or block; add a new field instead."]
+            continue
         family_before = getattr(registry.get(before["type"]), "family", None)
         family_after = getattr(registry.get(after["type"]), "family", None)
         if before["type"] != after["type"] and (family_before is None or family_before != family_after):
@@ -150,6 +164,8 @@ def _migrate_entries(row, before, after, old, new):
             )
         )
     added = [spec for spec in after.specs if spec.id not in before.by_id]
+    if any(spec.type.name == "relation" for key, spec in after.all_by_id.items() if key not in before.all_by_id):
+        _restore_relations(row, after)  # a re-added relation field has stored references again
     _backfill_defaults(row, [spec for spec in added if spec.has_default and spec.default_value() is not None])
     newly_unique = [
         spec for spec in after.unique_specs
@@ -181,6 +197,23 @@ def _backfill_defaults(row, specs):
                            .values(data=data, published_data=published)
                            .execution_options(synchronize_session=False))
     db.session.expire_all()
+
+
+def _restore_relations(row, compiled):
+    """Rebuild the relation rows of every entry from its stored values, skipping deleted targets."""
+    from cms.content.compiled import without_reference
+    from cms.content.services.integrity import sync_relations
+
+    entries = list(_entries_of(row))
+    targets = {target for entry in entries for document in (entry.data, entry.published_data)
+               for _field, _position, target, _spec in compiled.references(document or {})}
+    existing = set(db.session.scalars(sa.select(Entry.id).where(Entry.id.in_(targets)))) if targets else set()
+    for entry in entries:
+        for state, document in (("draft", entry.data), ("published", entry.published_data)):
+            for _field, _position, target, _spec in compiled.references(document or {}):
+                if target not in existing:
+                    document = without_reference(document, compiled.specs, target)
+            sync_relations(entry, compiled, state, document)
 
 
 def _claim_for_all(row, compiled, specs):
