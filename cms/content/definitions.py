@@ -214,6 +214,39 @@ def _collect_ids(raw_fields):
     return ids
 
 
+def with_known_ids(raw, old):
+    """Give fields written without an id the id of the stored field with the same name."""
+    if old is None or not isinstance(raw.get("fields"), list):
+        return raw
+    taken = _collect_ids(raw["fields"])
+    return {**raw, "fields": _fill_ids(raw["fields"], old["fields"], taken)}
+
+
+def _fill_ids(raw_fields, old_fields, taken):
+    by_name = {field["name"]: field for field in old_fields}
+    out = []
+    for raw in raw_fields:
+        if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+            out.append(raw)
+            continue
+        old = by_name.get(raw["name"])
+        raw = dict(raw)
+        if old is not None and "id" not in raw and old["id"] not in taken:
+            raw["id"] = old["id"]
+            taken.add(old["id"])
+        if old is not None and isinstance(raw.get("fields"), list):
+            raw["fields"] = _fill_ids(raw["fields"], old.get("fields") or [], taken)
+        if old is not None and isinstance(raw.get("blocks"), dict):
+            old_blocks = old.get("blocks") or {}
+            raw["blocks"] = {
+                block: _fill_ids(children, old_blocks.get(block) or [], taken) if isinstance(children, list)
+                else children
+                for block, children in raw["blocks"].items()
+            }
+        out.append(raw)
+    return out
+
+
 def _label(name):
     return name.replace("_", " ").capitalize()
 

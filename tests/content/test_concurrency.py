@@ -90,3 +90,12 @@ def test_concurrent_edits_of_one_version_let_exactly_one_win(live_app, live_api)
     assert current["version"] == 2
     revisions = live_api("GET", f"/api/content/note/{entry['id']}/revisions").json["data"]
     assert [r["number"] for r in revisions] == [2, 1]
+
+
+def test_concurrent_creators_of_one_type_name_get_one_success_and_conflicts(live_app, live_api):
+    definition = {"name": "meetup", "fields": [{"name": "title", "type": "string"}]}
+
+    responses = _race(live_app, "/api/content-types", [definition] * WRITERS)
+
+    assert sorted(r.status_code for r in responses) == [201] + [409] * (WRITERS - 1)
+    assert [t["name"] for t in live_api("GET", "/api/content-types").json["data"]] == ["meetup"]

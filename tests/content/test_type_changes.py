@@ -372,6 +372,16 @@ def test_an_added_slug_is_derived_for_existing_entries(api, post, make_entry):
     assert_error(api.post("/api/content/post", json={"title": "x", "slug": "hello-world"}), 409, "conflict")
 
 
+def test_an_added_slug_reaches_the_published_snapshot_too(api, post, make_entry):
+    entry = make_entry("post", publish=True, title="Hello World")
+
+    response = put_fields(api, post["fields"] + [{"name": "slug", "type": "slug", "source": "title"}])
+
+    assert response.status_code == 200, response.json
+    public = api.get(f"/api/content/post/{entry['id']}", token=None)
+    assert public.json["data"]["slug"] == "hello-world"
+
+
 def test_an_added_unique_field_whose_default_would_repeat_is_refused(api, post, make_entry, db):
     make_entry("post", title="a")
     make_entry("post", title="b")

@@ -11,6 +11,7 @@ import json
 
 import yaml
 
+from cms.content.definitions import with_known_ids
 from cms.content.services import changes
 from cms.content.services import types as type_services
 from cms.core.errors import ApiError, BadRequest, ValidationFailed
@@ -127,7 +128,7 @@ def _prepare(document, actor):
         name = raw["name"]
         old = type_services.export_type(existing[name]) if name in existing else None
         try:
-            new = type_services.clean_definition(_with_known_ids(raw, old), also_known=names)
+            new = type_services.clean_definition(with_known_ids(raw, old), also_known=names)
         except ValidationFailed as exc:
             errors[name] = exc.details["fields"]
             continue
@@ -156,52 +157,3 @@ def _apply(item, actor, also_known):
     except ApiError as exc:
         raise type(exc)(f"{name}: {exc.message}", exc.details) from None
     return result
-
-
-def _with_known_ids(raw, old):
-    """Give fields written without an id the id of the stored field with the same name."""
-    if old is None or not isinstance(raw.get("fields"), list):
-        return raw
-    taken = _explicit_ids(raw["fields"])
-    return {**raw, "fields": _fill_ids(raw["fields"], old["fields"], taken)}
-
-
-def _fill_ids(raw_fields, old_fields, taken):
-    by_name = {field["name"]: field for field in old_fields}
-    out = []
-    for raw in raw_fields:
-        if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
-            out.append(raw)
-            continue
-        old = by_name.get(raw["name"])
-        raw = dict(raw)
-        if old is not None and "id" not in raw and old["id"] not in taken:
-            raw["id"] = old["id"]
-            taken.add(old["id"])
-        if old is not None and isinstance(raw.get("fields"), list):
-            raw["fields"] = _fill_ids(raw["fields"], old.get("fields") or [], taken)
-        if old is not None and isinstance(raw.get("blocks"), dict):
-            old_blocks = old.get("blocks") or {}
-            raw["blocks"] = {
-                block: _fill_ids(children, old_blocks.get(block) or [], taken) if isinstance(children, list)
-                else children
-                for block, children in raw["blocks"].items()
-            }
-        out.append(raw)
-    return out
-
-
-def _explicit_ids(raw_fields):
-    ids = set()
-    for raw in raw_fields:
-        if not isinstance(raw, dict):
-            continue
-        if isinstance(raw.get("id"), str):
-            ids.add(raw["id"])
-        if isinstance(raw.get("fields"), list):
-            ids |= _explicit_ids(raw["fields"])
-        if isinstance(raw.get("blocks"), dict):
-            for children in raw["blocks"].values():
-                if isinstance(children, list):
-                    ids |= _explicit_ids(children)
-    return ids

@@ -4,11 +4,13 @@ import copy
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from cms.content.compiled import CompiledType
-from cms.content.definitions import DefinitionCleaner
+from cms.content.definitions import DefinitionCleaner, with_known_ids
 from cms.content.models import ContentType, Entry, EntryRelation, EntryUnique
 from cms.content.services import changes
+from cms.content.services.integrity import claim_uniques, derive_slugs
 from cms.core.db import utcnow
 from cms.core.errors import Conflict, NotFound, ValidationFailed
 from cms.core.policy import authorize
@@ -77,12 +79,16 @@ def create_type(payload, actor, also_known=()):
     authorize(actor, "content_type.manage")
     name = payload.get("name") if isinstance(payload, dict) else None
     definition = clean_definition(payload, also_known=set(also_known) | ({name} if isinstance(name, str) else set()))
+    taken = Conflict(f"A content type named {definition['name']!r} already exists.",
+                     {"fields": {"name": ["Already taken."]}})
     if db.session.scalar(sa.select(ContentType.id).where(ContentType.name == definition["name"])):
-        raise Conflict(f"A content type named {definition['name']!r} already exists.",
-                       {"fields": {"name": ["Already taken."]}})
+        raise taken
     row = ContentType(**definition, version=1)
-    db.session.add(row)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a concurrent creator may win between check and insert
+            db.session.add(row)
+    except IntegrityError:
+        raise taken from None
     return row
 
 
@@ -100,7 +106,7 @@ def update_type(name, payload, actor, partial=False, also_known=()):
         if isinstance(options, dict):  # anything else is left for the cleaner to refuse
             options = {**old["options"], **options}
         payload = {**old, **payload, "options": options}
-    payload = _keep_ids_by_name({**payload}, old)
+    payload = with_known_ids({**payload}, old)
     payload.setdefault("name", name)
     new = clean_definition(payload, also_known=set(also_known) | {name})
     if new["name"] != name:
@@ -122,13 +128,6 @@ def update_type(name, payload, actor, partial=False, also_known=()):
     _migrate_entries(row, before, after, old, new)
     report["invalid_count"], report["invalid_entries"] = _invalid_entries(row, after)
     return row, report
-
-
-def _keep_ids_by_name(payload, old):
-    """Give fields sent without an id the id of the stored field of the same name, as imports do."""
-    from cms.content.services.model_io import _with_known_ids
-
-    return _with_known_ids(payload, old)
 
 
 def _check_field_changes(old, new):
@@ -217,8 +216,7 @@ def _restore_relations(row, compiled):
 
 
 def _claim_for_all(row, compiled, specs):
-    from cms.content.services.integrity import claim_uniques, derive_slugs
-
+    """Claim the values of fields that became unique; derive new slugs (into published snapshots too)."""
     for entry in list(_entries_of(row)):
         data = dict(entry.data)
         derived = derive_slugs(compiled, data)
@@ -231,6 +229,9 @@ def _claim_for_all(row, compiled, specs):
                 "Existing entries share values of a field that would become unique; fix them first.",
                 {**exc.details, "conflicting_entries": [entry.id, exc.details.get("entry")]},
             ) from None
+        if entry.published_data is not None and derived:
+            slugs = {field_id: entry.data[field_id] for field_id in derived if field_id in entry.data}
+            entry.published_data = {**entry.published_data, **slugs}
     db.session.flush()
 
 
