@@ -1,10 +1,18 @@
 """Assertions shared by the API tests."""
 
 
-def error_of(response, status, code):
-    """Assert the one JSON error shape with ``status`` and ``code``; return the error object."""
+def error_of(response, status, code=None):
+    """Assert the one JSON error shape with ``status`` (and ``code``); return the error object."""
     assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
     assert set(response.json) == {"error"} and set(response.json["error"]) == {"code", "message", "details"}
     error = response.json["error"]
-    assert error["code"] == code and error["message"] and isinstance(error["details"], dict)
+    assert isinstance(error["message"], str) and error["message"] and isinstance(error["details"], dict)
+    if code is not None:
+        assert error["code"] == code
     return error
+
+
+def error_details(response, status, code):
+    """Assert the one JSON error shape; return its details."""
+    return error_of(response, status, code)["details"]

@@ -7,7 +7,7 @@ import hashlib
 import json
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app
 from flask_login import current_user
 
 from cms.content import services

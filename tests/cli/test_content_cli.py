@@ -3,7 +3,6 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from cms.cli import cli
 from cms.content.models import Entry, EntryRelation, EntryUnique, Revision
 from tests.conftest import table_count
 
@@ -22,16 +21,6 @@ ARTICLE = [
 LINE_KEYS = {"id", "type", "locale", "status", "version", "created_at", "updated_at", "published_at",
              "published_version", "data", "published"}
 TABLES = (Entry, Revision, EntryRelation, EntryUnique)
-
-
-@pytest.fixture
-def run(app, db):
-    """Invoke `folio` with arguments (and optional stdin) against the test app."""
-
-    def invoke(*args, input=None):
-        return app.test_cli_runner().invoke(cli, list(args), input=input)
-
-    return invoke
 
 
 @pytest.fixture

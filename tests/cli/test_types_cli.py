@@ -4,7 +4,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cms.cli import cli
 from cms.content.models import ContentType
 from cms.content.services import model_io
 from cms.content.services.types import export_type, find_type, list_types
@@ -19,16 +18,6 @@ ARTICLE = [
     {"name": "author", "type": "relation", "target": "author"},
     {"name": "seo", "type": "component", "fields": [{"name": "description", "type": "text"}]},
 ]
-
-
-@pytest.fixture
-def run(app, db):
-    """Invoke `folio` with arguments (and optional stdin) against the test app."""
-
-    def invoke(*args, input=None):
-        return app.test_cli_runner().invoke(cli, list(args), input=input)
-
-    return invoke
 
 
 @pytest.fixture

@@ -7,19 +7,9 @@ import sqlalchemy as sa
 
 from cms.content.models import ContentType, Entry, Revision
 from tests.conftest import table_count
+from tests.helpers import error_details
 
 FIELD_ID = re.compile(r"^[a-z0-9_]{1,32}$")
-
-
-def assert_error(response, status, code):
-    """Assert the one error shape and return its details."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.is_json
-    error = response.json["error"]
-    assert set(error) == {"code", "message", "details"}
-    assert error["code"] == code
-    assert isinstance(error["message"], str) and error["message"]
-    return error["details"]
 
 
 def stored_types(db):
@@ -68,7 +58,7 @@ def test_getting_a_type_returns_what_was_created(api, make_type):
 
 
 def test_getting_a_missing_type_is_not_found(api):
-    assert_error(api.get("/api/content-types/nothing"), 404, "not_found")
+    error_details(api.get("/api/content-types/nothing"), 404, "not_found")
 
 
 def test_listing_types_counts_their_entries(api, make_type, make_entry):
@@ -129,7 +119,7 @@ def test_patch_with_options_that_are_not_an_object_is_refused(api, make_type, db
     make_type("page", [{"name": "title", "type": "string"}])
     before = stored_types(db)
 
-    details = assert_error(api.patch("/api/content-types/page", json={"options": ["public"]}), 422, "validation_failed")
+    details = error_details(api.patch("/api/content-types/page", json={"options": ["public"]}), 422, "validation_failed")
 
     assert "options" in details["fields"]
     assert stored_types(db) == before
@@ -141,13 +131,13 @@ def test_renaming_a_type_is_refused(api, make_type, db):
 
     for method in ("put", "patch"):
         response = getattr(api, method)("/api/content-types/page", json={"name": "post", "fields": []})
-        details = assert_error(response, 422, "validation_failed")
+        details = error_details(response, 422, "validation_failed")
         assert "name" in details["fields"]
     assert stored_types(db) == before
 
 
 def test_updating_a_missing_type_is_not_found(api):
-    assert_error(api.put("/api/content-types/nothing", json={"name": "nothing"}), 404, "not_found")
+    error_details(api.put("/api/content-types/nothing", json={"name": "nothing"}), 404, "not_found")
 
 
 # -- delete -----------------------------------------------------------------------------------------
@@ -159,7 +149,7 @@ def test_deleting_an_empty_type_answers_no_content(api, make_type, db):
 
     assert response.status_code == 204 and response.data == b""
     assert stored_types(db) == []
-    assert_error(api.get("/api/content-types/page"), 404, "not_found")
+    error_details(api.get("/api/content-types/page"), 404, "not_found")
 
 
 def test_deleting_a_type_with_entries_needs_force(api, make_type, make_entry, db):
@@ -168,7 +158,7 @@ def test_deleting_a_type_with_entries_needs_force(api, make_type, make_entry, db
     make_entry("page", publish=True, title="b")
     types, entries = stored_types(db), stored_entries(db)
 
-    details = assert_error(api.delete("/api/content-types/page"), 409, "conflict")
+    details = error_details(api.delete("/api/content-types/page"), 409, "conflict")
 
     assert details == {"entries": 2}
     assert (stored_types(db), stored_entries(db)) == (types, entries)
@@ -183,7 +173,7 @@ def test_deleting_the_target_of_a_relation_is_refused_even_when_forced(api, make
     before = stored_types(db)
 
     for path in ("/api/content-types/author", "/api/content-types/author?force=true"):
-        details = assert_error(api.delete(path), 409, "conflict")
+        details = error_details(api.delete(path), 409, "conflict")
         assert details == {"referenced_by": ["post"]}
     assert stored_types(db) == before
 
@@ -214,7 +204,7 @@ def test_unknown_or_malformed_query_parameters_are_refused(api, make_type, db, m
 
     response = getattr(api, method)(path, json={"name": "page", "fields": []})
 
-    details = assert_error(response, 400, "bad_request")
+    details = error_details(response, 400, "bad_request")
     assert list(details["parameters"]) == [path.split("?")[1].split("=")[0]]
     assert stored_types(db) == before
 
@@ -238,7 +228,7 @@ def test_a_body_that_is_not_a_json_object_is_refused(api, make_type, db, method,
 
     response = api.request(method, path, data=data, content_type=content_type)
 
-    assert_error(response, status, code)
+    error_details(response, status, code)
     assert stored_types(db) == before
 
 
@@ -248,7 +238,7 @@ def test_a_taken_name_is_a_conflict(api, make_type, db):
 
     response = api.post("/api/content-types", json={"name": "page", "fields": []})
 
-    assert assert_error(response, 409, "conflict") == {"fields": {"name": ["Already taken."]}}
+    assert error_details(response, 409, "conflict") == {"fields": {"name": ["Already taken."]}}
     assert stored_types(db) == before
 
 
@@ -275,7 +265,7 @@ def test_callers_without_a_valid_token_are_not_authenticated(api, make_type, mak
 
     response = api.request(method, path, json=body, token=token)
 
-    assert_error(response, 401, "not_authenticated")
+    error_details(response, 401, "not_authenticated")
     assert (stored_types(db), stored_entries(db)) == before
 
 
@@ -459,7 +449,7 @@ BAD_DEFINITIONS = {
 def test_a_bad_definition_is_refused_with_the_field_named(api, db, payload, path):
     response = api.post("/api/content-types", json=payload)
 
-    details = assert_error(response, 422, "validation_failed")
+    details = error_details(response, 422, "validation_failed")
     node = details["fields"]
     for key in path.split("/"):
         assert key in node, details
@@ -481,5 +471,5 @@ def test_a_bad_definition_does_not_change_an_existing_type(api, make_type, make_
 
     response = api.put("/api/content-types/thing", json=payload)
 
-    assert path.split("/")[0] in assert_error(response, 422, "validation_failed")["fields"]
+    assert path.split("/")[0] in error_details(response, 422, "validation_failed")["fields"]
     assert (stored_types(db), stored_entries(db)) == before

@@ -4,7 +4,6 @@ import pytest
 
 from cms.content.models import Entry
 from tests.conftest import table_count
-from tests.helpers import error_of
 
 FIELDS = [
     {"name": "name", "type": "string"},

@@ -7,13 +7,7 @@ import sqlalchemy as sa
 
 from cms.content.models import ContentType, Entry, EntryRelation, EntryUnique, Revision
 from tests.conftest import table_count
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.get_data(as_text=True)
-    error = response.json["error"]
-    assert set(error) == {"code", "message", "details"} and error["code"] == code and error["message"]
-    return error["details"]
+from tests.helpers import error_details
 
 
 def snapshot(db):
@@ -165,7 +159,7 @@ def test_the_change_after_a_dry_run_uses_its_own_schema(api, post, make_entry):
     created = api.post("/api/content/post", json={"title": "x", "real": 3})
     assert created.status_code == 201, created.json
     assert created.json["data"]["real"] == 3 and "ghost" not in created.json["data"]
-    details = assert_error(api.post("/api/content/post", json={"ghost": "boo"}), 422, "validation_failed")
+    details = error_details(api.post("/api/content/post", json={"ghost": "boo"}), 422, "validation_failed")
     assert "ghost" in details["fields"]
 
 
@@ -179,7 +173,7 @@ def test_a_field_cannot_change_type_across_families(api, post, make_entry, db, n
                    .get(new_type, {}))
     others = [f for f in post["fields"] if f["name"] != name]
 
-    details = assert_error(put_fields(api, others + [changed]), 422, "validation_failed")
+    details = error_details(put_fields(api, others + [changed]), 422, "validation_failed")
 
     assert list(details["fields"]["fields"]) == [name]
     assert snapshot(db) == before
@@ -202,7 +196,7 @@ def test_a_relation_cannot_change_its_target(api, make_type, make_entry, db):
 
     response = put_fields(api, [{**post["fields"][0], "target": "editor"}])
 
-    assert "by" in assert_error(response, 422, "validation_failed")["fields"]["fields"]
+    assert "by" in error_details(response, 422, "validation_failed")["fields"]["fields"]
     assert snapshot(db) == before
 
 
@@ -214,7 +208,7 @@ def test_a_field_cannot_become_unique_while_entries_share_a_value(api, post, mak
 
     response = put_fields(api, [{**field(post, "title"), "unique": True}, field(post, "summary")])
 
-    details = assert_error(response, 409, "conflict")
+    details = error_details(response, 409, "conflict")
     assert details["fields"] == {"title": ["Already used by another entry."]}
     assert sorted(details["conflicting_entries"]) == sorted([first["id"], second["id"]])
     assert snapshot(db) == before
@@ -225,7 +219,7 @@ def test_a_field_made_unique_claims_the_existing_values(api, post, make_entry):
 
     assert put_fields(api, [{**field(post, "title"), "unique": True}, field(post, "summary")]).status_code == 200
 
-    details = assert_error(api.post("/api/content/post", json={"title": "taken"}), 409, "conflict")
+    details = error_details(api.post("/api/content/post", json={"title": "taken"}), 409, "conflict")
     assert details["fields"] == {"title": ["Already used by another entry."]}
 
 
@@ -236,7 +230,7 @@ def test_a_collection_with_several_entries_cannot_become_a_singleton(api, post, 
 
     response = api.patch("/api/content-types/post", json={"kind": "singleton"})
 
-    assert_error(response, 409, "conflict")
+    error_details(response, 409, "conflict")
     assert snapshot(db) == before
 
 
@@ -282,7 +276,7 @@ def test_a_re_added_relation_field_is_enforced_again(api, make_type, make_entry,
     assert put_fields(api, post["fields"]).status_code == 200
 
     assert table_count(EntryRelation) == 2  # the draft and the published reference
-    details = assert_error(api.delete(f"/api/content/author/{ann['id']}"), 409, "conflict")
+    details = error_details(api.delete(f"/api/content/author/{ann['id']}"), 409, "conflict")
     assert details["referenced_by"] == [{"id": entry["id"], "type": "post", "field": "by"}]
 
 
@@ -318,7 +312,7 @@ def test_a_field_sent_without_an_id_cannot_silently_change_family(api, post, mak
 
     response = put_fields(api, [{"name": "title", "type": "integer"}, field(post, "summary")])
 
-    assert list(assert_error(response, 422, "validation_failed")["fields"]["fields"]) == ["title"]
+    assert list(error_details(response, 422, "validation_failed")["fields"]["fields"]) == ["title"]
     assert snapshot(db) == before
 
 
@@ -338,7 +332,7 @@ def test_a_field_cannot_move_to_another_level(api, post, make_entry, db, move):
 
     response = put_fields(api, _moves(post["fields"])[move])
 
-    assert list(assert_error(response, 422, "validation_failed")["fields"]["fields"]) == ["title"]
+    assert list(error_details(response, 422, "validation_failed")["fields"]["fields"]) == ["title"]
     assert snapshot(db) == before
 
 
@@ -355,8 +349,8 @@ def test_a_field_cannot_move_out_of_a_component_or_between_blocks(api, make_type
     between_blocks = put_fields(api, [seo, {**parts, "blocks": {"a": [{"name": "fresh", "type": "text"}],
                                                                 "b": parts["blocks"]["b"] + parts["blocks"]["a"]}}])
 
-    assert list(assert_error(out_of_component, 422, "validation_failed")["fields"]["fields"]) == ["text"]
-    assert "body" in assert_error(between_blocks, 422, "validation_failed")["fields"]["fields"]
+    assert list(error_details(out_of_component, 422, "validation_failed")["fields"]["fields"]) == ["text"]
+    assert "body" in error_details(between_blocks, 422, "validation_failed")["fields"]["fields"]
     assert snapshot(db) == before
 
 
@@ -369,7 +363,7 @@ def test_an_added_slug_is_derived_for_existing_entries(api, post, make_entry):
     assert response.status_code == 200, response.json
     slugs = [read(api, entry["id"]).json["data"]["slug"] for entry in (first, second)]
     assert slugs[0] == "hello-world" and re.fullmatch(r"hello-world-\d", slugs[1])
-    assert_error(api.post("/api/content/post", json={"title": "x", "slug": "hello-world"}), 409, "conflict")
+    error_details(api.post("/api/content/post", json={"title": "x", "slug": "hello-world"}), 409, "conflict")
 
 
 def test_an_added_slug_reaches_the_published_snapshot_too(api, post, make_entry):
@@ -389,5 +383,5 @@ def test_an_added_unique_field_whose_default_would_repeat_is_refused(api, post, 
 
     response = put_fields(api, post["fields"] + [{"name": "code", "type": "string", "unique": True, "default": "x"}])
 
-    assert assert_error(response, 409, "conflict")["fields"] == {"code": ["Already used by another entry."]}
+    assert error_details(response, 409, "conflict")["fields"] == {"code": ["Already used by another entry."]}
     assert snapshot(db) == before

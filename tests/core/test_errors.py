@@ -4,41 +4,29 @@ import pytest
 
 from cms.content.models import ContentType
 from tests.conftest import make_app, table_count
+from tests.helpers import error_of
 
 TYPES_URL = "/api/content-types"
 VALID_TYPE = {"name": "note", "fields": [{"name": "title", "type": "string"}]}
 
 
-def assert_error(response, status, code=None):
-    """Check the status and the one error shape; return the error object."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    error = response.json["error"]
-    assert set(error) == {"code", "message", "details"}
-    assert isinstance(error["message"], str) and error["message"]
-    assert isinstance(error["details"], dict)
-    if code is not None:
-        assert error["code"] == code
-    return error
-
-
 def test_an_unknown_api_route_answers_404_json(api):
     response = api.get("/api/no-such-thing")
 
-    assert_error(response, 404, "not_found")
+    error_of(response, 404, "not_found")
 
 
 def test_an_unknown_api_route_answers_json_to_anonymous_callers(api):
     response = api.get("/api/content-types/x/y/z", token=None)
 
-    assert_error(response, 404, "not_found")
+    error_of(response, 404, "not_found")
     assert b"<html" not in response.data.lower()
 
 
 def test_a_wrong_method_answers_405_json_with_allow(api):
     response = api.delete(TYPES_URL)
 
-    assert_error(response, 405, "method_not_allowed")
+    error_of(response, 405, "method_not_allowed")
     assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
 
 
@@ -47,7 +35,7 @@ def test_a_body_over_the_limit_answers_413_json(api):
 
     response = api.post(TYPES_URL, data=body, content_type="application/json")
 
-    assert_error(response, 413)
+    error_of(response, 413)
     assert table_count(ContentType) == 0
 
 
@@ -63,7 +51,7 @@ def test_a_body_over_the_limit_answers_413_json(api):
 def test_a_body_that_is_not_declared_json_answers_415(api, kwargs):
     response = api.post(TYPES_URL, **kwargs)
 
-    assert_error(response, 415, "unsupported_media_type")
+    error_of(response, 415, "unsupported_media_type")
     assert table_count(ContentType) == 0
 
 
@@ -77,7 +65,7 @@ def test_malformed_json_answers_400(api, body):
 
     response = api.post(TYPES_URL, data=data, content_type="application/json")
 
-    assert_error(response, 400)
+    error_of(response, 400)
     assert table_count(ContentType) == 0
 
 
@@ -85,7 +73,7 @@ def test_malformed_json_answers_400(api, body):
 def test_json_that_is_not_an_object_answers_400(api, body):
     response = api.post(TYPES_URL, data=body, content_type="application/json")
 
-    error = assert_error(response, 400)
+    error = error_of(response, 400)
     assert "object" in error["message"]
     assert table_count(ContentType) == 0
 
@@ -96,7 +84,7 @@ def test_non_finite_or_overflowing_numbers_answer_400(api, number):
 
     response = api.post(TYPES_URL, data=body, content_type="application/json")
 
-    assert_error(response, 400)
+    error_of(response, 400)
     assert table_count(ContentType) == 0
 
 
@@ -107,7 +95,7 @@ def test_100000_deep_nesting_answers_400_not_500(api, opening, closing):
 
     response = api.post(TYPES_URL, data=body, content_type="application/json")
 
-    assert_error(response, 400)
+    error_of(response, 400)
     assert table_count(ContentType) == 0
 
 
@@ -120,7 +108,7 @@ def test_an_unexpected_exception_answers_500_without_leaking_its_text(database_u
 
     response = app.test_client().get("/api/test-boom")
 
-    assert_error(response, 500, "internal_error")
+    error_of(response, 500, "internal_error")
     assert b"hunter2" not in response.data
     assert b"secret.py" not in response.data
     assert b"RuntimeError" not in response.data
