@@ -36,6 +36,11 @@ def find_user(email):
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
+def administrator_exists():
+    """Return whether any administrator account exists."""
+    return db.session.scalar(sa.select(User.id).where(User.role == "administrator").limit(1)) is not None
+
+
 def create_user(email, password, role="administrator", active=True):
     """Create a user; raise ValidationFailed for a short password, Conflict for a taken email."""
     if len(password) < 10:

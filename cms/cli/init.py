@@ -31,9 +31,7 @@ def group(admin_email, admin_password):
         click.echo(f"Wrote {config_file} with a new secret key.")
     migrate.upgrade(db.engine)
     click.echo(f"Database at {migrate.current(db.engine)}.")
-    from cms.auth.models import User
-
-    if db.session.query(User.id).filter_by(role="administrator").first() is not None:
+    if services.administrator_exists():
         click.echo("An administrator exists already; nothing else to do.")
         return
     email = admin_email or click.prompt("Administrator email")

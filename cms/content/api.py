@@ -7,7 +7,7 @@ import hashlib
 import json
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, request
 from flask_login import current_user
 
 from cms.content import services
@@ -64,8 +64,6 @@ def get_type(name):
 
 @bp.route("/content-types/<name>", methods=["PUT", "PATCH"])
 def update_type(name):
-    from flask import request
-
     args = query_args(("dry_run",))
     dry_run = parse_bool(args, "dry_run")
     row, report = services.update_type(name, json_body(), _actor(), partial=request.method == "PATCH")

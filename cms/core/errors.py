@@ -11,6 +11,8 @@ from marshmallow import ValidationError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from cms.extensions import db
+
 log = logging.getLogger(__name__)
 
 
@@ -74,8 +76,6 @@ def error_response(status, code, message, details=None, headers=None):
 
 def _discard_writes():
     """Roll back what a refused request flushed, even when its app context outlives it (tests, CLI)."""
-    from cms.extensions import db
-
     try:
         db.session.rollback()
     except Exception:  # the error being answered may be a lost connection

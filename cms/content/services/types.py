@@ -4,13 +4,14 @@ import copy
 
 import sqlalchemy as sa
 from flask import current_app
+from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 
-from cms.content.compiled import CompiledType
+from cms.content.compiled import CompiledType, without_reference
 from cms.content.definitions import DefinitionCleaner, with_known_ids
 from cms.content.models import ContentType, Entry, EntryRelation, EntryUnique
 from cms.content.services import changes
-from cms.content.services.integrity import claim_uniques, derive_slugs
+from cms.content.services.integrity import claim_uniques, derive_slugs, sync_relations
 from cms.core.db import utcnow
 from cms.core.errors import Conflict, NotFound, ValidationFailed
 from cms.core.policy import authorize
@@ -200,9 +201,6 @@ def _backfill_defaults(row, specs):
 
 def _restore_relations(row, compiled):
     """Rebuild the relation rows of every entry from its stored values, skipping deleted targets."""
-    from cms.content.compiled import without_reference
-    from cms.content.services.integrity import sync_relations
-
     entries = list(_entries_of(row))
     targets = {target for entry in entries for document in (entry.data, entry.published_data)
                for _field, _position, target, _spec in compiled.references(document or {})}
@@ -248,8 +246,6 @@ def _invalid_entries(row, compiled):
 
 
 def validation_errors(compiled, stored, mode):
-    from marshmallow import ValidationError
-
     try:
         compiled.load(compiled.to_input(stored), mode)
     except ValidationError as exc:
