@@ -132,9 +132,9 @@ def create_entry(type_name):
 def _write(type_name, entry_id, merge):
     query_args(())
     payload = json_body()
+    created = entry_id is None and not services.entries.singleton_exists(type_name)
     compiled, entry = services.update_entry(type_name, entry_id, payload, _actor(),
                                             expected_version=if_match_version(), merge=merge)
-    created = entry_id is None and entry.version == 1 and entry.created_at == entry.updated_at
     db.session.commit()
     return _entry_response(compiled, entry, status=201 if created else 200)
 

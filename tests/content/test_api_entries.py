@@ -218,6 +218,9 @@ def test_a_singleton_put_creates_then_replaces(api, settings):
     assert created.status_code == 201, created.json  # the first write creates the singleton
     assert created.json["data"]["version"] == 1
 
+    same = api.put("/api/content/settings", json={"site_name": "Folio", "theme": {"color": "red"}})
+    assert (same.status_code, same.json["data"]["version"]) == (200, 1)  # nothing changed, nothing created
+
     replaced = api.put("/api/content/settings", json={"site_name": "Folio 2"})
 
     assert replaced.status_code == 200, replaced.json

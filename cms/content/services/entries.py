@@ -8,7 +8,7 @@ from marshmallow import ValidationError
 
 from cms.content.compiled import without_reference
 from cms.content.definitions import SYSTEM_KEYS
-from cms.content.models import Entry, Revision
+from cms.content.models import ContentType, Entry, Revision
 from cms.content.services import integrity
 from cms.content.services.types import compiled_type, find_type
 from cms.core.db import new_id, utcnow
@@ -42,6 +42,12 @@ def resolve(type_name, entry_id, actor, action):
     if entry is None or entry.type_id != compiled.id:
         raise NotFound(f"No {type_name} with the id {entry_id}.")
     return compiled, entry
+
+
+def singleton_exists(type_name):
+    """Return whether the singleton type ``type_name`` has its entry yet."""
+    type_id = sa.select(ContentType.id).where(ContentType.name == type_name).scalar_subquery()
+    return db.session.scalar(sa.select(Entry.id).where(Entry.type_id == type_id).limit(1)) is not None
 
 
 def may_read_drafts(actor, compiled):
