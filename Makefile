@@ -24,7 +24,7 @@ run: install
 	@if [ ! -f $(INSTANCE)/admin-login.txt ]; then \
 	  password=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(12))'); \
 	  $(BIN)/folio init --admin-email admin@example.com --admin-password "$$password" > $(INSTANCE)/init.log || { cat $(INSTANCE)/init.log; exit 1; }; \
-	  { echo "Admin login:    admin@example.com / $$password"; grep 'API token' $(INSTANCE)/init.log; } > $(INSTANCE)/admin-login.txt; \
+	  { echo "Admin login:    admin@example.com / $$password"; grep 'API token' $(INSTANCE)/init.log | sed 's/ (shown once, keep it safe)//'; } > $(INSTANCE)/admin-login.txt; \
 	  chmod 600 $(INSTANCE)/admin-login.txt; \
 	else $(BIN)/folio db upgrade > /dev/null; fi
 	@$(BIN)/folio seed demo
