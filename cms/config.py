@@ -25,6 +25,9 @@ DEFAULTS = {
     "JSON_MAX_DEPTH": 32,  # nesting allowed inside a json field value
     "PER_PAGE_DEFAULT": 25,
     "PER_PAGE_MAX": 100,
+    "QUERY_MAX_DEPTH": 3,  # segments in a filter path (two relation hops)
+    "QUERY_MAX_IN": 1000,  # values in an in/nin filter
+    "QUERY_MAX_OR": 20,  # alternatives in filter[or]
     "SCHEMA_CACHE_SIZE": 256,  # compiled content-type schemas kept per process
     "TOKEN_TOUCH_SECONDS": 60,  # how often a token's last_used_at is written
 }

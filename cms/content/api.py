@@ -12,7 +12,8 @@ from flask_login import current_user
 
 from cms.content import services
 from cms.content.models import Entry
-from cms.content.schemas import entry_out, parse_bool, parse_int, parse_status, revision_out, type_out
+from cms.content.query.params import ENTRY_PARAMETERS, check_names, parse_fields, parse_list_query, parse_status
+from cms.content.schemas import entry_out, parse_bool, parse_int, revision_out, type_out
 from cms.core.errors import ApiError
 from cms.core.http import if_match_version, json_body, query_args
 from cms.extensions import db
@@ -85,40 +86,39 @@ def delete_type(name):
 
 # -- entries -----------------------------------------------------------------------------------
 
-def _entry_response(compiled, entry, draft=True, status=200):
+def _entry_response(compiled, entry, draft=True, status=200, fields=None):
     include_private = services.entries.may_read_drafts(_actor(), compiled)
     version = entry.version if draft else entry.published_version
-    return _respond({"data": entry_out(compiled, entry, draft, include_private)}, status, etag_version=version)
+    body = {"data": entry_out(compiled, entry, draft, include_private, fields)}
+    return _respond(body, status, etag_version=version)
 
 
 @bp.get("/content/<type_name>")
 def list_or_singleton(type_name):
-    args = query_args(("status", "page", "per_page"))
-    draft = parse_status(args)
     compiled = services.compiled_type(services.types.find_type(type_name))
     if compiled.kind == "singleton":
-        if set(args) - {"status"}:
-            raise ApiError("A singleton has one entry: page and per_page do not apply.")
-        return _read_entry(type_name, None, draft)
-    config = current_app.config
-    page = parse_int(args, "page", 1, 1, 1_000_000)
-    per_page = parse_int(args, "per_page", config["PER_PAGE_DEFAULT"], 1, config["PER_PAGE_MAX"])
-    compiled, entries, total = services.list_entries(type_name, _actor(), draft=draft, page=page, per_page=per_page)
-    include_private = services.entries.may_read_drafts(_actor(), compiled)
-    data = [entry_out(compiled, entry, draft, include_private) for entry in entries]
-    meta = {"total": total, "page": page, "per_page": per_page, "next_cursor": None}
+        return _read_entry(type_name, None)
+    query = parse_list_query(request.args, current_app.config, request.query_string)
+    page = services.list_entries(type_name, _actor(), query)
+    include_private = services.entries.may_read_drafts(_actor(), page.compiled)
+    data = [entry_out(page.compiled, entry, query.draft, include_private, page.fields) for entry in page.entries]
+    meta = {"total": page.total, "page": None if query.cursor else query.page, "per_page": query.per_page,
+            "next_cursor": page.next_cursor}
     return _respond({"data": data, "meta": meta})
 
 
 @bp.get("/content/<type_name>/<entry_id>")
 def get_entry(type_name, entry_id):
-    draft = parse_status(query_args(("status",)))
-    return _read_entry(type_name, entry_id, draft)
+    return _read_entry(type_name, entry_id)
 
 
-def _read_entry(type_name, entry_id, draft):
+def _read_entry(type_name, entry_id):
+    check_names(request.args, ENTRY_PARAMETERS, request.query_string)
+    draft = parse_status(request.args)
     compiled, entry = services.get_entry(type_name, entry_id, _actor(), draft=draft)
-    return _entry_response(compiled, entry, draft)
+    private_ok = services.entries.may_read_drafts(_actor(), compiled)
+    fields = services.listing.check_fields(compiled, parse_fields(request.args), private_ok)
+    return _entry_response(compiled, entry, draft, fields=fields)
 
 
 @bp.post("/content/<type_name>")

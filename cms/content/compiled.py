@@ -57,9 +57,10 @@ class CompiledType:
         """
         return {key: value for key, value in self.schema(mode).load(payload).items() if value is not None}
 
-    def deliver(self, stored, include_private=True):
-        """Return the API form (names, rendered values) of a stored document."""
-        return _render(self.specs, stored or {}, "deliver", include_private)
+    def deliver(self, stored, include_private=True, only=None):
+        """Return the API form (names, rendered values) of a stored document (``only``: these names)."""
+        specs = self.specs if only is None else [spec for spec in self.specs if spec.name in only]
+        return _render(specs, stored or {}, "deliver", include_private)
 
     def to_input(self, stored):
         """Return the writable form of a stored document (what PATCH merges, what diffs compare)."""

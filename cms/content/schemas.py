@@ -4,8 +4,11 @@ from cms.core.db import isoformat
 from cms.core.errors import BadRequest
 
 
-def entry_out(compiled, entry, draft, include_private):
-    """Deliver an entry flat: system keys beside field values (working copy or published snapshot)."""
+def entry_out(compiled, entry, draft, include_private, fields=None):
+    """Deliver an entry flat: system keys beside field values (working copy or published snapshot).
+
+    ``fields`` (names) limits the field values delivered; system keys are always there.
+    """
     document = entry.data if draft else entry.published_data
     out = {
         "id": entry.id,
@@ -17,7 +20,7 @@ def entry_out(compiled, entry, draft, include_private):
         "updated_at": isoformat(entry.updated_at),
         "published_at": isoformat(entry.published_at),
     }
-    out.update(compiled.deliver(document, include_private))
+    out.update(compiled.deliver(document, include_private, only=fields))
     return out
 
 
@@ -61,10 +64,3 @@ def parse_int(args, name, default, low, high):
         raise BadRequest(f"{name} must be a whole number from {low} to {high}.",
                          {"parameters": {name: [f"Use a number from {low} to {high}."]}})
     return int(value)
-
-
-def parse_status(args):
-    value = args.get("status", "published")
-    if value not in {"published", "draft"}:
-        raise BadRequest("status must be published or draft.", {"parameters": {"status": ["Use published or draft."]}})
-    return value == "draft"

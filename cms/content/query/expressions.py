@@ -33,7 +33,7 @@ def field_value(column, field_id, kind, dialect):
     if not SAFE_ID.match(field_id):  # ids are validated on definition; this keeps SQL literal-safe
         raise ValueError(f"unsafe field id {field_id!r}")
     if dialect == "postgresql":
-        raw = column.op("->>")(sa.literal_column(f"'{field_id}'"))
+        raw = column.op("->>", return_type=sa.Text)(sa.literal_column(f"'{field_id}'"))
         if kind == "number":
             return sa.cast(raw, sa.Numeric)
         if kind == "boolean":

@@ -8,11 +8,11 @@ from cms.content.services.entries import (
     create_entry,
     delete_entry,
     get_entry,
-    list_entries,
     publish_entry,
     unpublish_entry,
     update_entry,
 )
+from cms.content.services.listing import list_entries
 from cms.content.services.revisions import diff_revisions, get_revision, list_revisions, restore_revision
 from cms.content.services.types import (
     compiled_type,

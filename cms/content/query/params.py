@@ -1,0 +1,99 @@
+"""A list request's query string, checked for shape: ``ListQuery``.
+
+What needs the content type (field names, sort keys, filter paths) is checked by the service.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from cms.content.query.predicates import All, Limits, parse_filters
+from cms.core.errors import BadRequest
+
+LIST_PARAMETERS = frozenset({"status", "page", "per_page", "cursor", "sort", "fields", "count"})
+ENTRY_PARAMETERS = frozenset({"status", "fields"})
+_FIELD_LIST = re.compile(r"^[a-z][a-z0-9_]{0,63}(,[a-z][a-z0-9_]{0,63})*\Z")
+MAX_QUERY_STRING = 8192
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What a client asked a list for. Also a Python API: build one to list entries in code."""
+
+    draft: bool = False
+    filters: All = field(default_factory=All)
+    sort: str | None = None
+    page: int = 1
+    per_page: int = 25
+    cursor: str | None = None
+    fields: tuple | None = None
+    count: bool = True
+
+
+def _bad(name, message):
+    return BadRequest(f"{name}: {message}", {"parameters": {name: [message]}})
+
+
+def check_names(args, allowed, query_string=b""):
+    """Refuse unknown parameters, repeated ones and over-long query strings with 400."""
+    if len(query_string) > MAX_QUERY_STRING:
+        raise BadRequest(f"The query string is longer than {MAX_QUERY_STRING} bytes.")
+    unknown = sorted(name for name in args if name not in allowed and not name.startswith("filter["))
+    if unknown:
+        raise BadRequest("Unknown query parameters: " + ", ".join(unknown) + ".",
+                         {"parameters": {name: ["Unknown parameter."] for name in unknown}})
+    for name in allowed:
+        if len(args.getlist(name)) > 1:
+            raise _bad(name, "Give this parameter once.")
+
+
+def parse_status(args):
+    value = args.get("status", "published")
+    if value not in {"published", "draft"}:
+        raise _bad("status", "Use published or draft.")
+    return value == "draft"
+
+
+def parse_int(args, name, default, low, high):
+    value = args.get(name)
+    if value is None:
+        return default
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise _bad(name, f"Use a whole number from {low} to {high}.")
+    return int(value)
+
+
+def parse_bool(args, name, default):
+    value = args.get(name)
+    if value is None:
+        return default
+    if value not in {"true", "false"}:
+        raise _bad(name, "Use true or false.")
+    return value == "true"
+
+
+def parse_fields(args):
+    value = args.get("fields")
+    if value is None:
+        return None
+    if not _FIELD_LIST.match(value):
+        raise _bad("fields", "List field names separated by commas, e.g. fields=title,slug.")
+    return tuple(dict.fromkeys(value.split(",")))
+
+
+def parse_list_query(args, config, query_string=b""):
+    """Return the ListQuery of a request's arguments (a MultiDict); raise 400 for any misuse."""
+    check_names(args, LIST_PARAMETERS, query_string)
+    if "cursor" in args and "page" in args:
+        raise _bad("cursor", "Use either page or cursor, not both.")
+    limits = Limits(max_depth=config["QUERY_MAX_DEPTH"], max_in=config["QUERY_MAX_IN"],
+                    max_or=config["QUERY_MAX_OR"])
+    return ListQuery(
+        draft=parse_status(args),
+        filters=parse_filters(args, limits),
+        sort=args.get("sort"),
+        page=parse_int(args, "page", 1, 1, 1_000_000),
+        per_page=parse_int(args, "per_page", config["PER_PAGE_DEFAULT"], 1, config["PER_PAGE_MAX"]),
+        cursor=args.get("cursor"),
+        fields=parse_fields(args),
+        count=parse_bool(args, "count", True),
+    )

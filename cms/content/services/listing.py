@@ -1,0 +1,88 @@
+"""Listing entries: filters, sort, offset or keyset pages, field selection, counts."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+
+from cms.content.models import Entry
+from cms.content.query import paging
+from cms.content.query.params import ListQuery
+from cms.content.query.sql import PredicateCompiler
+from cms.content.services.types import compiled_type, find_type
+from cms.core.errors import BadRequest
+from cms.core.policy import authorize, can
+from cms.extensions import db
+
+
+@dataclass
+class Page:
+    compiled: object
+    entries: list
+    total: int | None
+    next_cursor: str | None
+    fields: tuple | None
+
+
+def readable(actor, draft):
+    """Return ``readable(compiled) -> (may read its entries, may see its private fields)``."""
+    action = "entry.read_draft" if draft else "entry.read"
+
+    def check(compiled):
+        return can(actor, action, compiled), can(actor, "entry.read_draft", compiled)
+
+    return check
+
+
+def dialect_name():
+    return db.session.get_bind().dialect.name
+
+
+def check_fields(compiled, fields, private_ok):
+    """Refuse a ``fields`` selection naming unknown (or, for the public, private) fields."""
+    if fields is None:
+        return None
+    unknown = [name for name in fields
+               if name not in compiled.by_name or (compiled.by_name[name]["private"] and not private_ok)]
+    if unknown:
+        message = f"{compiled.name!r} has no field(s) {', '.join(unknown)}."
+        raise BadRequest(f"fields: {message}", {"parameters": {"fields": [message]}})
+    return fields
+
+
+def list_entries(type_name, actor, query=None):
+    """Return one Page of ``type_name``'s entries as ``query`` (a ListQuery) asks."""
+    query = query or ListQuery()
+    compiled = compiled_type(find_type(type_name))
+    authorize(actor, "entry.read_draft" if query.draft else "entry.read", compiled)
+    state = "draft" if query.draft else "published"
+    dialect = dialect_name()
+    check = readable(actor, query.draft)
+    private_ok = check(compiled)[1]
+    fields = check_fields(compiled, query.fields, private_ok)
+    compiler = PredicateCompiler(compiled, state, dialect, check, lambda name: compiled_type(find_type(name)),
+                                 current_app.config["QUERY_MAX_DEPTH"])
+    document = compiler.document(Entry)
+    keys = paging.parse_sort(query.sort, compiled, private_ok)
+    where = [Entry.type_id == compiled.id, compiler.where(query.filters)]
+    if not query.draft:
+        where.append(Entry.published_data.is_not(None))
+    total = None
+    if query.count:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(*where))
+    cursors = paging.Cursors(current_app.config["SECRET_KEY"])
+    scope = f"{compiled.name}:{state}:{','.join(key.label for key in keys)}"
+    statement = sa.select(Entry).where(*where)
+    if query.cursor is not None:
+        values = cursors.decode(query.cursor, scope, keys)
+        statement = statement.where(paging.after(keys, values, document, dialect))
+    else:
+        statement = statement.offset((query.page - 1) * query.per_page)
+    statement = statement.order_by(*paging.order_by(keys, document, dialect)).limit(query.per_page + 1)
+    rows = db.session.scalars(statement).all()
+    next_cursor = None
+    if len(rows) > query.per_page:
+        rows = rows[: query.per_page]
+        document_of = (lambda e: e.data) if query.draft else (lambda e: e.published_data)
+        next_cursor = cursors.encode(scope, paging.row_values(rows[-1], keys, document_of))
+    return Page(compiled, rows, total, next_cursor, fields)
