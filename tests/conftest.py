@@ -164,6 +164,17 @@ def make_entry(api):
 
 
 @pytest.fixture
+def run(app, db):
+    """Invoke `folio` with arguments (and optional stdin) against the test app."""
+    from cms.cli import cli
+
+    def invoke(*args, input=None, **kwargs):
+        return app.test_cli_runner().invoke(cli, list(args), input=input, **kwargs)
+
+    return invoke
+
+
+@pytest.fixture
 def count_queries(db):
     """Count SQL statements run inside a ``with count_queries() as counter:`` block."""
 

@@ -6,7 +6,7 @@ import os
 import click
 from flask.cli import with_appcontext
 
-from cms.content.services import model_io
+from cms.content.services import contract, model_io
 from cms.core.errors import ApiError, ValidationFailed
 from cms.core.policy import SYSTEM
 from cms.extensions import db
@@ -101,6 +101,18 @@ def import_(file, fmt, dry_run):
         click.echo(f"Dry run ({summary}): nothing was changed." if changed else "Dry run: no changes.")
     else:
         click.echo(f"Imported: {summary}." if changed else "No changes.")
+
+
+@group.command("typescript")
+@click.option("-o", "--output", default="-", show_default=True, metavar="FILE",
+              type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+              help="Where to write the declarations; - is stdout.")
+@with_appcontext
+def typescript_(output):
+    """Write TypeScript interfaces of the whole content model (as GET /api/types.ts gives them)."""
+    source = contract.typescript_source(SYSTEM)
+    with click.open_file(output, "w", encoding="utf-8") as stream:
+        stream.write(source)
 
 
 def _format_of(path, fmt):

@@ -17,6 +17,7 @@ class CompiledType:
         self.id = content_type.id
         self.name = content_type.name
         self.version = content_type.version
+        self.cache_key = cache_key(content_type)
         self.kind = content_type.kind
         self.options = dict(content_type.options)
         self.definition = list(content_type.fields)
@@ -141,6 +142,15 @@ def _render(specs, stored, method, include_private):
     return out
 
 
+def cache_key(content_type):
+    """What identifies one state of a type's definition.
+
+    ``updated_at`` besides the version: a rolled-back change (a dry run, a failed request, a test)
+    leaves a compiled type under a version number that the next real change reuses.
+    """
+    return (content_type.name, content_type.version, content_type.id, content_type.updated_at)
+
+
 class SchemaCache:
     """A small thread-safe LRU of compiled types keyed by ``(name, version)``."""
 
@@ -150,9 +160,7 @@ class SchemaCache:
         self._lock = threading.Lock()
 
     def get(self, content_type, build):
-        # updated_at too: a rolled-back change (a dry run, a failed request, a test) leaves a
-        # compiled type under a version number that the next real change reuses
-        key = (content_type.name, content_type.version, content_type.id, content_type.updated_at)
+        key = cache_key(content_type)
         with self._lock:
             compiled = self._items.get(key)
             if compiled is not None:

@@ -66,6 +66,14 @@ class FieldType:
         """Return the marshmallow field that validates input for ``spec``."""
         raise NotImplementedError
 
+    def json_schema(self, spec, mode, ctx):
+        """Return the JSON Schema of one value: ``mode`` "out" (delivered) or "in" (writable).
+
+        ``ctx.nested(specs, mode)`` gives the object schema of child fields and
+        ``ctx.entry_ref(type_name)`` a reference to a type's delivered entry. Null is added by the caller.
+        """
+        return {}
+
     def deliver(self, value, spec, deliver_children):
         """Return the API value of a stored value."""
         return value

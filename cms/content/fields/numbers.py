@@ -46,6 +46,11 @@ class IntegerType(FieldType):
     name, label, family, scalar = "integer", "Integer", "number", True
     options = {"min": fields.Integer(strict=True), "max": fields.Integer(strict=True)}
 
+    def json_schema(self, spec, mode, ctx):
+        low, high = spec["min"], spec["max"]
+        return {"type": "integer", "minimum": INT64[0] if low is None else low,
+                "maximum": INT64[1] if high is None else high}
+
     def input_field(self, spec, ctx):
         validators = [validate.Range(min=INT64[0], max=INT64[1]), range_validator(spec)]
         return StrictInteger(**common_kwargs(spec, ctx, validators))
@@ -59,6 +64,14 @@ class DecimalType(FieldType):
         "scale": fields.Integer(strict=True, validate=validate.Range(min=0, max=12)),
     }
 
+    def json_schema(self, spec, mode, ctx):
+        schema = {"type": "number"}
+        if spec["min"] is not None:
+            schema["minimum"] = spec["min"]
+        if spec["max"] is not None:
+            schema["maximum"] = spec["max"]
+        return schema
+
     def input_field(self, spec, ctx):
         return StrictNumber(scale=spec["scale"], **common_kwargs(spec, ctx, [range_validator(spec)]))
 
@@ -66,6 +79,9 @@ class DecimalType(FieldType):
 class BooleanType(FieldType):
     name, label, family = "boolean", "Boolean", "boolean"
     scalar = True
+
+    def json_schema(self, spec, mode, ctx):
+        return {"type": "boolean"}
 
     def input_field(self, spec, ctx):
         return StrictBoolean(**common_kwargs(spec, ctx))

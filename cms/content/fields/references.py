@@ -55,6 +55,18 @@ class _ReferenceType(FieldType):
             errors["many"] = ["min and max count only apply to fields with many: true."]
         return errors
 
+    def json_schema(self, spec, mode, ctx):
+        target = self._target(spec)
+        stub = {"type": "object", "properties": {"id": {"type": "string"}, "type": {"const": target}},
+                "required": ["id", "type"]}
+        if mode == "in":
+            one = {"anyOf": [{"type": "string", "pattern": ID_PATTERN.pattern.replace("\\Z", "$")}, stub]}
+        elif self.name == "relation":
+            one = {"anyOf": [stub, ctx.entry_ref(target)]}  # a stub, or the entry when populated
+        else:
+            one = stub
+        return {"type": "array", "items": one} if spec["many"] else one
+
     def deliver(self, value, spec, deliver_children):
         target = self._target(spec)
         if value is None:

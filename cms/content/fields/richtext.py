@@ -43,6 +43,15 @@ class RichTextType(FieldType):
         validators = [length_validator(spec, 200_000), no_control_chars(False)]
         return MarkdownInput(**common_kwargs(spec, ctx, validators))
 
+    def json_schema(self, spec, mode, ctx):
+        text = {"type": "string"}
+        if mode == "out":
+            return {"type": "object", "properties": {"markdown": text, "html": text},
+                    "required": ["markdown", "html"]}
+        wrapped = {"type": "object", "properties": {"markdown": text, "html": text}, "required": ["markdown"],
+                   "additionalProperties": False}
+        return {"anyOf": [text, wrapped]}
+
     def deliver(self, value, spec, deliver_children):
         if value is None:
             return None

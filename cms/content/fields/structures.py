@@ -60,6 +60,10 @@ class ComponentType(FieldType):
                 if isinstance(item, dict):
                     yield spec.children, item
 
+    def json_schema(self, spec, mode, ctx):
+        group = ctx.nested(spec.children, mode)
+        return {"type": "array", "items": group} if spec["repeatable"] else group
+
     def deliver(self, value, spec, deliver_children):
         if value is None:
             return None
@@ -141,6 +145,16 @@ class BlocksType(FieldType):
             children = spec.blocks.get(item.get("type")) if isinstance(item, dict) else None
             if children is not None and isinstance(item.get("value"), dict):
                 yield children, item["value"]
+
+    def json_schema(self, spec, mode, ctx):
+        items = []
+        for name, children in spec.blocks.items():
+            item = {"type": "object", "additionalProperties": False,
+                    "properties": {"type": {"const": name}, "id": {"type": "string"},
+                                   "value": ctx.nested(children, mode)},
+                    "required": ["type", "id", "value"] if mode == "out" else ["type", "value"]}
+            items.append(item)
+        return {"type": "array", "items": {"anyOf": items}}
 
     def deliver(self, value, spec, deliver_children):
         if value is None:

@@ -65,6 +65,9 @@ class DateType(FieldType):
     def check_definition(self, definition, lookup):
         return _check_bounds(definition, parse_date)
 
+    def json_schema(self, spec, mode, ctx):
+        return {"type": "string", "format": "date"}
+
     def input_field(self, spec, ctx):
         return _Bounded(parse_date, date.isoformat, spec["min"], spec["max"], **common_kwargs(spec, ctx))
 
@@ -75,6 +78,9 @@ class DateTimeType(FieldType):
 
     def check_definition(self, definition, lookup):
         return _check_bounds(definition, parse_datetime)
+
+    def json_schema(self, spec, mode, ctx):
+        return {"type": "string", "format": "date-time"}
 
     def input_field(self, spec, ctx):
         return _Bounded(parse_datetime, isoformat, spec["min"], spec["max"], **common_kwargs(spec, ctx))

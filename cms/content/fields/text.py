@@ -56,6 +56,14 @@ class StringType(FieldType):
     ceiling = 65535
     options = {**_length_options(65535), "pattern": _pattern_option()}
 
+    def json_schema(self, spec, mode, ctx):
+        schema = {"type": "string", "maxLength": spec["max_length"] or self.max_length}
+        if spec["min_length"]:
+            schema["minLength"] = spec["min_length"]
+        if spec["pattern"]:
+            schema["pattern"] = spec["pattern"]
+        return schema
+
     def input_field(self, spec, ctx):
         validators = [
             length_validator(spec, self.max_length),
@@ -75,6 +83,9 @@ class TextType(StringType):
 class EmailType(FieldType):
     name, label, family, scalar = "email", "Email", "text", True
 
+    def json_schema(self, spec, mode, ctx):
+        return {"type": "string", "format": "email", "maxLength": 254}
+
     def input_field(self, spec, ctx):
         validators = [validate.Length(max=254), validate.Email(), no_control_chars(True)]
         return StrictString(**common_kwargs(spec, ctx, validators))
@@ -85,6 +96,9 @@ class EmailType(FieldType):
 
 class UrlType(FieldType):
     name, label, family, scalar = "url", "URL", "text", True
+
+    def json_schema(self, spec, mode, ctx):
+        return {"type": "string", "format": "uri", "maxLength": 2048}
 
     def input_field(self, spec, ctx):
         validators = [
@@ -113,6 +127,10 @@ class SlugType(FieldType):
             elif target.get("type") not in {"string", "text", "email"}:
                 errors["source"] = ["The source must be a string, text or email field."]
         return errors
+
+    def json_schema(self, spec, mode, ctx):
+        return {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$",
+                "maxLength": spec["max_length"] or SLUG_MAX_LENGTH}
 
     def input_field(self, spec, ctx):
         high = spec["max_length"] or SLUG_MAX_LENGTH
@@ -144,6 +162,9 @@ class EnumType(FieldType):
         if len(set(values)) != len(values):
             errors["values"] = ["Values must be distinct."]
         return errors
+
+    def json_schema(self, spec, mode, ctx):
+        return {"type": "string", "enum": list(spec["values"])}
 
     def input_field(self, spec, ctx):
         return StrictString(**common_kwargs(spec, ctx, [validate.OneOf(spec["values"])]))
