@@ -82,11 +82,13 @@ def configure_content(app):
 def configure_blueprints(app):
     from cms.content.api import bp as content_api
     from cms.content.contract_api import bp as contract_api
+    from cms.content.sync_api import bp as sync_api
     from cms.core.health import bp as health
 
     app.register_blueprint(health)
     app.register_blueprint(content_api)
     app.register_blueprint(contract_api)
+    app.register_blueprint(sync_api)
 
 
 def configure_errors(app):

@@ -7,10 +7,16 @@ from cms.models import metadata
 config = context.config
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave content-type indexes (cms/content/services/indexes.py) out of autogenerate."""
+    return not (type_ == "index" and reflected and compare_to is None and name.startswith(("ix_f_", "ix_t_")))
+
+
 def run_migrations(connection):
     context.configure(
         connection=connection,
         target_metadata=metadata,
+        include_object=include_object,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

@@ -14,6 +14,7 @@ from cms.content import services
 from cms.content.models import Entry
 from cms.content.query.params import ENTRY_PARAMETERS, check_names, parse_fields, parse_list_query, parse_status
 from cms.content.schemas import entry_out, parse_bool, parse_int, revision_out, type_out
+from cms.content.services.population import plan_population, populate
 from cms.core.errors import ApiError
 from cms.core.http import if_match_version, json_body, query_args
 from cms.extensions import db
@@ -86,10 +87,11 @@ def delete_type(name):
 
 # -- entries -----------------------------------------------------------------------------------
 
-def _entry_response(compiled, entry, draft=True, status=200, fields=None):
+def _entry_response(compiled, entry, draft=True, status=200, fields=None, tree=()):
     include_private = services.entries.may_read_drafts(_actor(), compiled)
     version = entry.version if draft else entry.published_version
     body = {"data": entry_out(compiled, entry, draft, include_private, fields)}
+    populate(tree, [body["data"]], draft)
     return _respond(body, status, etag_version=version)
 
 
@@ -99,9 +101,11 @@ def list_or_singleton(type_name):
     if compiled.kind == "singleton":
         return _read_entry(type_name, None)
     query = parse_list_query(request.args, current_app.config, request.query_string)
+    tree = plan_population(request.args, compiled, _actor(), query.draft, query.fields)
     page = services.list_entries(type_name, _actor(), query)
     include_private = services.entries.may_read_drafts(_actor(), page.compiled)
     data = [entry_out(page.compiled, entry, query.draft, include_private, page.fields) for entry in page.entries]
+    populate(tree, data, query.draft)
     meta = {"total": page.total, "page": None if query.cursor else query.page, "per_page": query.per_page,
             "next_cursor": page.next_cursor}
     return _respond({"data": data, "meta": meta})
@@ -118,7 +122,8 @@ def _read_entry(type_name, entry_id):
     compiled, entry = services.get_entry(type_name, entry_id, _actor(), draft=draft)
     private_ok = services.entries.may_read_drafts(_actor(), compiled)
     fields = services.listing.check_fields(compiled, parse_fields(request.args), private_ok)
-    return _entry_response(compiled, entry, draft, fields=fields)
+    tree = plan_population(request.args, compiled, _actor(), draft, fields)
+    return _entry_response(compiled, entry, draft, fields=fields, tree=tree)
 
 
 @bp.post("/content/<type_name>")

@@ -105,3 +105,21 @@ class EntryUnique(Base):
     field_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     value_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     entry_id: Mapped[str] = mapped_column(sa.ForeignKey("entries.id", ondelete="CASCADE"))
+
+
+class ContentChange(Base):
+    """One change of what anonymous readers see of an entry, in commit order: the sync feed.
+
+    ``entry_id`` has no foreign key, so the record of a deletion outlives the entry.
+    """
+
+    __tablename__ = "content_changes"
+    __table_args__ = (sa.Index("ix_content_changes_type_seq", "type_name", "seq"),)
+
+    seq: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
+                                     autoincrement=True)
+    entry_id: Mapped[str] = mapped_column(sa.String(36))
+    type_name: Mapped[str] = mapped_column(sa.String(64))
+    locale: Mapped[str] = mapped_column(sa.String(16))
+    action: Mapped[str] = mapped_column(sa.String(16))  # publish|unpublish|delete
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

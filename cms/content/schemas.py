@@ -60,7 +60,7 @@ def parse_int(args, name, default, low, high):
     value = args.get(name)
     if value is None:
         return default
-    if not value.isdigit() or not low <= int(value) <= high:
+    if not (value.isascii() and value.isdigit() and len(value) <= 12) or not low <= int(value) <= high:
         raise BadRequest(f"{name} must be a whole number from {low} to {high}.",
                          {"parameters": {name: [f"Use a number from {low} to {high}."]}})
     return int(value)

@@ -388,3 +388,11 @@ def test_a_non_public_type_is_401_for_anonymous_reads(api, make_type, make_entry
     error_of(api.get("/api/content/memo", token=None), 401, "not_authenticated")
     error_of(api.get(f"/api/content/memo/{entry['id']}", token=None), 401, "not_authenticated")
     assert api.get(f"/api/content/memo/{entry['id']}").json["data"]["title"] == "Secret"
+
+
+def test_a_single_entry_refuses_list_parameters(api, article, make_entry):
+    entry = make_entry("article", title="One")
+
+    response = api.get(f"/api/content/article/{entry['id']}?status=draft&filter[title]=One")
+
+    error_of(response, 400, "bad_request")

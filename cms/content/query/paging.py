@@ -45,7 +45,7 @@ def parse_sort(raw, compiled, private_ok):
     raw = DEFAULT_SORT if raw is None else raw
     keys, seen = [], set()
     for part in raw.split(","):
-        descending, name = part.startswith("-"), part.lstrip("-")
+        descending, name = part.startswith("-"), part.removeprefix("-")
         if not name:
             raise _bad("Name the fields to sort by, e.g. sort=-published_at,title.")
         if name in seen:
@@ -53,6 +53,8 @@ def parse_sort(raw, compiled, private_ok):
         seen.add(name)
         if name in SYSTEM_SORT_KEYS:
             keys.append(SortKey(name, descending))
+            if name == "id":  # ids are unique: keys after it could never matter
+                break
             continue
         spec = compiled.by_name.get(name)
         if spec is None or (spec["private"] and not private_ok):
@@ -84,6 +86,8 @@ def order_by(keys, document, dialect):
 
 def after(keys, values, document, dialect):
     """Return the condition "comes after the row whose sort values are ``values``"."""
+    # SQLAlchemy refuses to order-compare a bare True/False; as bound values they compare like others
+    values = [sa.literal(value, sa.Boolean) if isinstance(value, bool) else value for value in values]
     alternatives, equal_so_far = [], []
     for key, value in zip(keys, values, strict=True):
         expr = sort_expression(key, document, dialect)
@@ -112,6 +116,12 @@ def row_values(entry, keys, document_of):
         else:
             values.append((document_of(entry) or {}).get(key.spec.id))
     return values
+
+
+def cursor_scope(compiled, state, keys):
+    """Return what a cursor is bound to: type, state and sort, fields by id (a namesake field is another key)."""
+    labels = ",".join(key.label + ("" if key.spec is None else f"@{key.spec.id}") for key in keys)
+    return f"{compiled.id}:{compiled.name}:{state}:{labels}"
 
 
 class Cursors:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from cms.content.query.predicates import All, Limits, parse_filters
 from cms.core.errors import BadRequest
 
-LIST_PARAMETERS = frozenset({"status", "page", "per_page", "cursor", "sort", "fields", "count"})
-ENTRY_PARAMETERS = frozenset({"status", "fields"})
+LIST_PARAMETERS = frozenset({"status", "page", "per_page", "cursor", "sort", "fields", "count", "populate", "filter"})
+ENTRY_PARAMETERS = frozenset({"status", "fields", "populate"})
 _FIELD_LIST = re.compile(r"^[a-z][a-z0-9_]{0,63}(,[a-z][a-z0-9_]{0,63})*\Z")
 MAX_QUERY_STRING = 8192
 
@@ -37,13 +37,19 @@ def check_names(args, allowed, query_string=b""):
     """Refuse unknown parameters, repeated ones and over-long query strings with 400."""
     if len(query_string) > MAX_QUERY_STRING:
         raise BadRequest(f"The query string is longer than {MAX_QUERY_STRING} bytes.")
-    unknown = sorted(name for name in args if name not in allowed and not name.startswith("filter["))
+    unknown = sorted(name for name in args if name not in allowed and not _bracketed(name, allowed))
     if unknown:
         raise BadRequest("Unknown query parameters: " + ", ".join(unknown) + ".",
                          {"parameters": {name: ["Unknown parameter."] for name in unknown}})
     for name in allowed:
         if len(args.getlist(name)) > 1:
             raise _bad(name, "Give this parameter once.")
+
+
+def _bracketed(name, allowed):
+    """``filter[...]`` and ``populate[...]`` names, where ``filter`` / ``populate`` are allowed."""
+    base = name.split("[", 1)[0]
+    return base in {"filter", "populate"} and base in allowed and name != base
 
 
 def parse_status(args):
@@ -57,7 +63,7 @@ def parse_int(args, name, default, low, high):
     value = args.get(name)
     if value is None:
         return default
-    if not value.isdigit() or not low <= int(value) <= high:
+    if not (value.isascii() and value.isdigit() and len(value) <= 12) or not low <= int(value) <= high:
         raise _bad(name, f"Use a whole number from {low} to {high}.")
     return int(value)
 

@@ -9,7 +9,7 @@ checked against the field's kind when compiled.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cms.core.errors import BadRequest
 
@@ -27,6 +27,7 @@ class Condition:
     path: tuple
     op: str
     value: object
+    param: str | None = field(default=None, compare=False)  # the query parameter it came from, for errors
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def parse_filters(args, limits=Limits()):
         count += 1
         if count > limits.max_conditions:
             raise _bad(key, f"At most {limits.max_conditions} filter conditions.")
-        target.append(Condition(tuple(path.split(".")), op, value))
+        target.append(Condition(tuple(path.split(".")), op, value, param=key))
     parts = list(top)
     if groups:
         parts.append(AnyOf(tuple(All(tuple(groups[i])) for i in sorted(groups))))

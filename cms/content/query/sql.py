@@ -5,8 +5,13 @@ private fields the caller may not read, relation hops into types the caller may 
 operators that do not fit a field's kind are refused with 400.
 """
 
+import dataclasses
+import math
 import operator
 import re
+import string
+from datetime import date, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from marshmallow import ValidationError
@@ -29,6 +34,7 @@ OPERATORS_BY_KIND = {
     "timestamp": COMPARISONS,
     "boolean": ("eq", "ne", "null"),
     "reference": ("eq", "ne", "in", "nin", "null"),
+    "media": ("eq", "ne", "in", "nin", "null"),
     "status": ("eq", "ne", "in", "nin"),
 }
 SYSTEM_KINDS = {
@@ -36,14 +42,18 @@ SYSTEM_KINDS = {
     "created_at": "timestamp", "updated_at": "timestamp", "published_at": "timestamp",
 }
 STATUSES = ("draft", "published", "changed")
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d{1,3})?\Z")
+_NUMBER = re.compile(r"^-?[0-9]{1,30}(\.[0-9]{1,30})?([eE][-+]?[0-9]{1,3})?\Z")
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+MILLISECOND = timedelta(milliseconds=1)
 
 
 def field_kind(spec):
     """Return the filter kind of a field spec, or None when it cannot be filtered on."""
     name = spec.type.name
-    if name in {"relation", "media"}:
-        return "reference" if name == "relation" or not spec["many"] else None
+    if name == "relation":
+        return "reference"
+    if name == "media":  # stored as the id itself (many: a list of ids, not comparable)
+        return None if spec["many"] else "media"
     if name in {"date", "datetime"}:
         return name
     if name in {"json", "component", "blocks"}:
@@ -76,19 +86,24 @@ class PredicateCompiler:
         return entry.published_data if self.state == "published" else entry.data
 
     def _condition(self, cond, compiled, entry, path, depth=0):
-        key = f"filter[{'.'.join(cond.path)}][{cond.op}]"
+        key = cond.param or f"filter[{'.'.join(cond.path)}][{cond.op}]"
         name = path[0]
         if name in SYSTEM_KINDS and len(path) == 1:
             if name == "status" and self.state == "published":
                 raise _bad(key, "status can only be filtered on with status=draft.")
             kind = SYSTEM_KINDS[name]
             value = _coerce(kind, cond.op, cond.value, key)
+            if kind == "timestamp":
+                return compare_moment(getattr(entry, name), cond.op, value)
             return compare(getattr(entry, name), cond.op, value, self.dialect)
         spec = compiled.by_name.get(name)
         _may_read, private_ok = self.readable(compiled)
         if spec is None or (spec["private"] and not private_ok):
             raise _bad(key, f"{compiled.name!r} has no field {name!r} you can filter on.")
         if len(path) > 1:
+            positive = _positive(cond, key) if depth == 0 else cond
+            if positive is not cond:  # "no related value matches", so entries without one qualify too
+                return sa.not_(self._hop(positive, spec, entry, path, depth, key))
             return self._hop(cond, spec, entry, path, depth, key)
         kind = field_kind(spec)
         if kind is None:
@@ -130,6 +145,15 @@ def _bad(key, message):
     return BadRequest(f"{key}: {message}", {"parameters": {key: [message]}})
 
 
+def _positive(cond, key):
+    """Return the condition ``cond`` negates (ne -> eq, nin -> in, null=true -> null=false), or ``cond``."""
+    if cond.op in {"ne", "nin"}:
+        return dataclasses.replace(cond, op={"ne": "eq", "nin": "in"}[cond.op], param=key)
+    if cond.op == "null" and _boolean(cond.value, key):
+        return dataclasses.replace(cond, value=False, param=key)
+    return cond
+
+
 def _coerce(kind, op, raw, key, spec=None):
     """Check and convert a filter value for ``kind`` (a tuple for in/nin, a bool for null)."""
     if op not in OPERATORS_BY_KIND[kind]:
@@ -157,30 +181,44 @@ def _one(kind, raw, key, spec):
     if kind == "boolean":
         return _boolean(raw, key)
     if kind == "number":
-        if isinstance(raw, bool) or not (isinstance(raw, int | float) or (isinstance(raw, str) and _NUMBER.match(raw))):
-            raise _bad(key, f"{raw!r} is not a number.")
-        number = float(raw) if isinstance(raw, str) and not raw.lstrip("-").isdigit() else int(raw)
-        if isinstance(number, int) and abs(number) >= 2**63:
-            raise _bad(key, f"{raw!r} is out of range.")
-        return number
+        return _number(raw, key)
+    if kind in {"date", "datetime", "timestamp"} and isinstance(raw, date):
+        raw = raw.isoformat()  # native values from the Python API; a naive datetime is UTC
     if not isinstance(raw, str):
         raise _bad(key, f"{raw!r} is not text.")
+    if "\x00" in raw:
+        raise _bad(key, "NUL characters are not allowed.")
     try:
         if kind == "date":
             return parse_date(raw).isoformat()
         if kind == "datetime":
             return isoformat(parse_datetime(raw))
-        if kind == "timestamp":
-            return parse_datetime(raw)
+        if kind == "timestamp":  # to the millisecond, as delivered
+            moment = parse_datetime(raw)
+            return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
     except ValidationError as exc:
         raise _bad(key, " ".join(exc.messages)) from None
-    if kind == "reference" and not ID_PATTERN.match(raw):
+    if kind in {"reference", "media"} and not ID_PATTERN.match(raw):
         raise _bad(key, f"{raw!r} is not an entry id.")
     if kind == "status" and raw not in STATUSES:
         raise _bad(key, f"Use one of: {', '.join(STATUSES)}.")
     if len(raw) > 1000:
         raise _bad(key, "Values are at most 1,000 characters.")
     return raw
+
+
+def _number(raw, key):
+    if isinstance(raw, Decimal):
+        raw = str(raw)
+    if isinstance(raw, bool) or not (isinstance(raw, int | float) or (isinstance(raw, str) and _NUMBER.match(raw))):
+        raise _bad(key, f"{raw!r} is not a number.")
+    if isinstance(raw, str):
+        number = int(raw) if raw.lstrip("-").isdigit() else float(raw)
+    else:
+        number = raw
+    if (isinstance(number, int) and abs(number) >= 2**63) or (isinstance(number, float) and not math.isfinite(number)):
+        raise _bad(key, f"{raw!r} is out of range.")
+    return number
 
 
 ORDERINGS = {"lt": operator.lt, "lte": operator.le, "gt": operator.gt, "gte": operator.ge}
@@ -200,8 +238,8 @@ def compare(expr, op, value, dialect):
         return sa.or_(expr.is_(None), expr.not_in(value))
     if op in ORDERINGS:
         return ORDERINGS[op](expr, value)
-    if op == "icontains":
-        return sa.func.lower(expr).contains(value.lower(), autoescape=True)
+    if op == "icontains":  # both engines lower only A-Z here (PostgreSQL under COLLATE "C"), so must we
+        return sa.func.lower(expr).contains(value.translate(_ASCII_LOWER), autoescape=True)
     # SQLite's LIKE ignores case, so the case-sensitive operators avoid it there
     if op == "contains":
         return sa.func.instr(expr, value) > 0 if dialect == "sqlite" else expr.contains(value, autoescape=True)
@@ -210,3 +248,17 @@ def compare(expr, op, value, dialect):
             return sa.func.substr(expr, 1, len(value)) == value
         return expr.startswith(value, autoescape=True)
     raise AssertionError(op)
+
+
+def compare_moment(column, op, value):
+    """Compare a system timestamp at the millisecond the API delivers: ``value`` means [value, value + 1 ms)."""
+    if op == "null":
+        return column.is_(None) if value else column.is_not(None)
+    values = value if op in {"in", "nin"} else (value,)
+    within = sa.or_(sa.false(), *(sa.and_(column >= moment, column < moment + MILLISECOND) for moment in values))
+    if op in {"eq", "in"}:
+        return within
+    if op in {"ne", "nin"}:
+        return sa.or_(column.is_(None), sa.not_(within))
+    return {"lt": column < value, "lte": column < value + MILLISECOND,
+            "gt": column >= value + MILLISECOND, "gte": column >= value}[op]

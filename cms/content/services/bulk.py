@@ -19,6 +19,7 @@ from marshmallow import ValidationError
 from cms.content.fields.references import ID_PATTERN
 from cms.content.models import ContentType, Entry, EntryRelation, EntryUnique, Revision
 from cms.content.services.integrity import derive_slugs, unique_hash
+from cms.content.services.sync import record_import
 from cms.content.services.types import compiled_type, find_type
 from cms.core.db import utcnow
 from cms.core.errors import ApiError
@@ -256,6 +257,7 @@ class _Import:
             (replaced if held_by is not None else fresh).append(entry)
             types = self.report["types"]
             types[self.type_of[entry["id"]]] = types.get(self.type_of[entry["id"]], 0) + 1
+        record_import(fresh, replaced, self.type_of)
         if replaced:
             _replace(replaced)
         if fresh:  # Core executemany on the tables: one statement per batch, None as NULL

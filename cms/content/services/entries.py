@@ -10,6 +10,7 @@ from cms.content.compiled import without_reference
 from cms.content.definitions import SYSTEM_KEYS
 from cms.content.models import ContentType, Entry, Revision
 from cms.content.services import integrity
+from cms.content.services.sync import record_change
 from cms.content.services.types import compiled_type, find_type
 from cms.core.db import new_id, utcnow
 from cms.core.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
@@ -60,21 +61,6 @@ def get_entry(type_name, entry_id, actor, draft=False):
     if entry is None or (not draft and entry.published_data is None):
         raise NotFound(f"No published {type_name} here." if entry else f"{type_name!r} has no content yet.")
     return compiled, entry
-
-
-def list_entries(type_name, actor, draft=False, page=1, per_page=25):
-    """Return ``(compiled, entries, total)`` for one page, newest first."""
-    compiled = compiled_type(find_type(type_name))
-    authorize(actor, "entry.read_draft" if draft else "entry.read", compiled)
-    where = [Entry.type_id == compiled.id]
-    if not draft:
-        where.append(Entry.published_data.is_not(None))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(*where))
-    entries = db.session.scalars(
-        sa.select(Entry).where(*where).order_by(Entry.created_at.desc(), Entry.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return compiled, entries, total
 
 
 def _load(compiled, payload, mode):
@@ -185,6 +171,7 @@ def _snapshot(entry, compiled, stored, actor):
     entry.published_at = utcnow()
     entry.published_by_id = _actor_id(actor)
     integrity.sync_relations(entry, compiled, "published", stored)
+    record_change(entry, "publish", compiled.name)
 
 
 def publish_entry(type_name, entry_id, actor, expected_version=None):
@@ -219,6 +206,7 @@ def unpublish_entry(type_name, entry_id, actor, expected_version=None):
     entry.published_at = entry.published_by_id = None
     integrity.sync_relations(entry, compiled, "published", None)
     db.session.flush()
+    record_change(entry, "unpublish", compiled.name)
     _revision(entry, compiled, actor, "unpublish")
     return compiled, entry
 
@@ -230,6 +218,8 @@ def delete_entry(type_name, entry_id, actor, expected_version=None):
         raise NotFound(f"{type_name!r} has no content yet.")
     _check_version(entry, expected_version)
     _release_references(entry, actor)
+    if entry.published_data is not None:
+        record_change(entry, "delete", compiled.name)
     db.session.delete(entry)
     db.session.flush()
 
@@ -254,6 +244,7 @@ def _release_references(entry, actor):
             {"referenced_by": restricted[:REFERENCE_LIST_LIMIT], "count": len(restricted)},
         )
     for source, compiled in to_clear.values():
+        snapshot = source.published_data
         source.data = without_reference(source.data, compiled.specs, entry.id)
         if source.published_data is not None:
             source.published_data = without_reference(source.published_data, compiled.specs, entry.id)
@@ -263,6 +254,8 @@ def _release_references(entry, actor):
         if source.published_version is not None and source.status == "published":
             source.published_version = source.version
         db.session.flush()
+        if snapshot is not None and source.published_data != snapshot:
+            record_change(source, "publish", compiled.name)
         _revision(source, compiled, actor, "system")
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 
+from cms.content.definitions import SYSTEM_KEYS
 from cms.content.models import Entry
 from cms.content.query import paging
 from cms.content.query.params import ListQuery
@@ -39,11 +40,14 @@ def dialect_name():
 
 
 def check_fields(compiled, fields, private_ok):
-    """Refuse a ``fields`` selection naming unknown (or, for the public, private) fields."""
+    """Refuse a ``fields`` selection naming unknown (or, for the public, private) fields.
+
+    System keys (``id``, ``status`` ...) may be named; they are delivered anyway.
+    """
     if fields is None:
         return None
-    unknown = [name for name in fields
-               if name not in compiled.by_name or (compiled.by_name[name]["private"] and not private_ok)]
+    unknown = [name for name in fields if name not in SYSTEM_KEYS and (
+               name not in compiled.by_name or (compiled.by_name[name]["private"] and not private_ok))]
     if unknown:
         message = f"{compiled.name!r} has no field(s) {', '.join(unknown)}."
         raise BadRequest(f"fields: {message}", {"parameters": {"fields": [message]}})
@@ -53,6 +57,9 @@ def check_fields(compiled, fields, private_ok):
 def list_entries(type_name, actor, query=None):
     """Return one Page of ``type_name``'s entries as ``query`` (a ListQuery) asks."""
     query = query or ListQuery()
+    if query.page < 1 or query.per_page < 1:
+        raise BadRequest("page and per_page start at 1.", {"parameters": {"page": ["Use 1 or more."]}
+                         if query.page < 1 else {"per_page": ["Use 1 or more."]}})
     compiled = compiled_type(find_type(type_name))
     authorize(actor, "entry.read_draft" if query.draft else "entry.read", compiled)
     state = "draft" if query.draft else "published"
@@ -67,17 +74,17 @@ def list_entries(type_name, actor, query=None):
     where = [Entry.type_id == compiled.id, compiler.where(query.filters)]
     if not query.draft:
         where.append(Entry.published_data.is_not(None))
-    total = None
-    if query.count:
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(*where))
     cursors = paging.Cursors(current_app.config["SECRET_KEY"])
-    scope = f"{compiled.name}:{state}:{','.join(key.label for key in keys)}"
+    scope = paging.cursor_scope(compiled, state, keys)
     statement = sa.select(Entry).where(*where)
-    if query.cursor is not None:
+    if query.cursor is not None:  # checked before any entry is read
         values = cursors.decode(query.cursor, scope, keys)
         statement = statement.where(paging.after(keys, values, document, dialect))
     else:
         statement = statement.offset((query.page - 1) * query.per_page)
+    total = None
+    if query.count:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(*where))
     statement = statement.order_by(*paging.order_by(keys, document, dialect)).limit(query.per_page + 1)
     rows = db.session.scalars(statement).all()
     next_cursor = None

@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from cms.content.compiled import CompiledType, without_reference
 from cms.content.definitions import DefinitionCleaner, with_known_ids
 from cms.content.models import ContentType, Entry, EntryRelation, EntryUnique
-from cms.content.services import changes
+from cms.content.services import changes, sync
+from cms.content.services.indexes import sync_indexes
 from cms.content.services.integrity import claim_uniques, derive_slugs, sync_relations
 from cms.core.db import utcnow
 from cms.core.errors import Conflict, NotFound, ValidationFailed
@@ -90,6 +91,7 @@ def create_type(payload, actor, also_known=()):
             db.session.add(row)
     except IntegrityError:
         raise taken from None
+    sync_indexes(None, compiled_type(row))
     return row
 
 
@@ -126,7 +128,9 @@ def update_type(name, payload, actor, partial=False, also_known=()):
     row.updated_at = utcnow()
     db.session.flush()
     after = compiled_type(row)
+    sync_indexes(before, after)  # before writing entries: takes the table lock first
     _migrate_entries(row, before, after, old, new)
+    sync.record_definition_change(row, plan)
     report["invalid_count"], report["invalid_entries"] = _invalid_entries(row, after)
     return row, report
 
@@ -269,8 +273,10 @@ def delete_type(name, actor, force=False):
     if total and not force:
         raise Conflict(f"{name!r} still has {total} entries; delete them first or pass force=true.",
                        {"entries": total})
+    sync.record_type_deletion(row)
     own = sa.select(Entry.id).where(Entry.type_id == row.id)
     db.session.execute(sa.delete(EntryRelation).where(EntryRelation.source_id.in_(own)))
     db.session.execute(sa.delete(Entry).where(Entry.type_id == row.id).execution_options(synchronize_session=False))
+    sync_indexes(compiled_type(row), None)
     db.session.delete(row)
     db.session.flush()

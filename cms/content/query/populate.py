@@ -1,0 +1,138 @@
+"""``populate=author,tags,author.avatar`` and ``populate[<path>][fields]=a,b``: relations to fill.
+
+The parameters become a tree of ``PopulateNode``s, checked against the type definitions before
+any entry is read: every segment must be a top-level relation field the caller may see, into a
+type the caller may read, and no path may be longer than the configured depth.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from cms.core.errors import BadRequest
+
+_NAME = r"[a-z][a-z0-9_]{0,63}"
+_PATH = re.compile(rf"^{_NAME}(\.{_NAME})*\Z")
+_PATHS = re.compile(rf"^{_NAME}(\.{_NAME})*(,{_NAME}(\.{_NAME})*)*\Z")
+_NAMES = re.compile(rf"^{_NAME}(,{_NAME})*\Z")
+_KEY = re.compile(r"^populate\[([^\[\]]*)\]\[([^\[\]]*)\]\Z")
+OPTIONS = ("fields",)
+
+
+@dataclass
+class PopulateNode:
+    """One relation field to fill, the type it points at, and what to deliver of its entries."""
+
+    path: str
+    spec: object  # the relation's FieldSpec
+    target: object  # the CompiledType it points at
+    private_ok: bool  # whether the caller may see the target's private fields
+    fields: tuple | None = None  # field names to deliver (None: all)
+    children: list = field(default_factory=list)
+
+    @property
+    def name(self):
+        return self.spec.name
+
+    @property
+    def many(self):
+        return bool(self.spec["many"])
+
+
+def _bad(key, message):
+    return BadRequest(f"{key}: {message}", {"parameters": {key: [message]}})
+
+
+def parse_populate(args, compiled, readable, load_type, max_depth=3, fields=None):
+    """Return the populate tree (a tuple of root PopulateNodes) of a request's arguments; 400 on misuse.
+
+    ``readable(compiled) -> (may read its entries, may see its private fields)``;
+    ``load_type(name) -> CompiledType``; ``fields``: the entry's own field selection, if any.
+    """
+    options = _options(args)
+    raw = args.get("populate")
+    if raw is None:
+        if options:
+            key = next(iter(options.values()))[0]
+            raise _bad(key, "List the path in populate as well, e.g. populate=author&populate[author][fields]=name.")
+        return ()
+    if len(args.getlist("populate")) > 1:
+        raise _bad("populate", "Give this parameter once.")
+    if not _PATHS.match(raw):
+        raise _bad("populate", "List relation fields separated by commas, e.g. populate=author,tags,author.avatar.")
+    roots, nodes = [], {}
+    for path in dict.fromkeys(raw.split(",")):
+        segments = path.split(".")
+        if len(segments) > max_depth:
+            raise _bad("populate", f"{path}: populate at most {max_depth} levels deep.")
+        owner, siblings, private_ok = compiled, roots, readable(compiled)[1]
+        for depth, name in enumerate(segments, start=1):
+            prefix = ".".join(segments[:depth])
+            node = nodes.get(prefix)
+            if node is None:
+                node = nodes[prefix] = _resolve(owner, name, prefix, private_ok, readable, load_type)
+                siblings.append(node)
+            owner, siblings, private_ok = node.target, node.children, node.private_ok
+    for path, (key, names) in options.items():
+        node = nodes.get(path)
+        if node is None:
+            raise _bad(key, f"{path!r} is not listed in populate.")
+        node.fields = _check_fields(node, names, key)
+    _check_selected(roots, fields, "fields")
+    for node in nodes.values():
+        _check_selected(node.children, node.fields, f"populate[{node.path}][fields]")
+    return tuple(roots)
+
+
+def _options(args):
+    """Return ``{path: (key, field names)}`` of the ``populate[<path>][<option>]`` parameters."""
+    found = {}
+    for key in args:
+        if not key.startswith("populate["):
+            continue
+        match = _KEY.match(key)
+        if not match:
+            raise _bad(key, "Write options as populate[<path>][fields]=a,b.")
+        path, option = match.groups()
+        if not _PATH.match(path):
+            raise _bad(key, f"{path!r} is not a relation field or a dotted path of them.")
+        if option not in OPTIONS:
+            raise _bad(key, f"Unknown option {option!r}; use one of: {', '.join(OPTIONS)}.")
+        values = args.getlist(key)
+        if len(values) > 1:
+            raise _bad(key, "Give this parameter once.")
+        if not _NAMES.match(values[0]):
+            raise _bad(key, "List field names separated by commas, e.g. name,email.")
+        found[path] = (key, tuple(dict.fromkeys(values[0].split(","))))
+    return found
+
+
+def _resolve(owner, name, path, private_ok, readable, load_type):
+    spec = owner.by_name.get(name)
+    if spec is None or (spec["private"] and not private_ok):
+        raise _bad("populate", f"{path}: {owner.name!r} has no field {name!r} you can populate.")
+    if spec.type.name == "media":
+        raise _bad("populate", f"{path}: media population arrives with the media library.")
+    if spec.type.name != "relation":
+        raise _bad("populate", f"{path}: {name!r} is a {spec.type.name} field; only relations can be populated.")
+    target = load_type(spec["target"])
+    may_read, target_private_ok = readable(target)
+    if not may_read:
+        raise _bad("populate", f"{path}: you cannot read entries of {target.name!r}.")
+    return PopulateNode(path, spec, target, target_private_ok)
+
+
+def _check_fields(node, names, key):
+    unknown = [name for name in names if name not in node.target.by_name
+               or (node.target.by_name[name]["private"] and not node.private_ok)]
+    if unknown:
+        raise _bad(key, f"{node.target.name!r} has no field(s) {', '.join(unknown)}.")
+    return names
+
+
+def _check_selected(children, fields, key):
+    """Refuse populating a relation that a field selection leaves out."""
+    if fields is None:
+        return
+    left_out = [child.path for child in children if child.name not in fields]
+    if left_out:
+        raise _bad("populate", f"{', '.join(left_out)}: populated but not selected by {key}.")
