@@ -27,6 +27,12 @@ ERROR_STATUSES = {"400": "Malformed request or query parameters", "401": "Not au
                   "403": "Not allowed", "404": "Not found", "405": "Method not allowed", "409": "Conflict",
                   "412": "Stale If-Match version", "413": "Body too large", "415": "Body is not JSON",
                   "422": "Invalid values"}
+SYNC_PAGE = {"type": "object", "required": ["data", "meta"], "properties": {
+    "data": {"type": "object", "properties": {
+        "entries": {"type": "array", "items": {"type": "object"}},
+        "deleted": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "string"}, "type": {"type": "string"}, "locale": {"type": "string"}}}}}},
+    "meta": {"type": "object", "properties": {"next_token": {"type": "string"}, "has_more": {"type": "boolean"}}}}}
 TYPE_DEFINITION = {"type": "object", "required": ["name"], "properties": {
     "name": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"}, "label": {"type": "string"},
     "description": {"type": "string"}, "kind": {"type": "string", "enum": ["collection", "singleton"]},
@@ -181,6 +187,11 @@ def _system_paths():
         "/api/types.ts": {"get": {"summary": "TypeScript interfaces of the content model",
                                   "responses": {"200": {"description": "TypeScript source",
                                                         "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+        "/api/sync": {"get": _operation(
+            "Published changes and deletions since a token", ok=SYNC_PAGE, errors=("400", "401"), parameters=[
+                _query("since", {"type": "string"}, "meta.next_token of the previous sync; absent: from the start"),
+                _query("types", {"type": "string"}, "Comma-separated type names"),
+                _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "Changes per page")])},
         "/api/content-types": {
             "get": _operation("List content types", ok=types, errors=("401", "403")),
             "post": _operation("Create a content type", ok_status="201", ok=one_type, body=ref("ContentType"),

@@ -28,6 +28,7 @@ def test_the_openapi_document_is_valid_and_describes_every_type(api, make_type):
     assert {"get", "put", "patch"} <= set(paths["/api/content/settings"])
     assert "/api/content/settings/publish" in paths
     assert "/api/content-types/{name}" in paths
+    assert {"/api/sync", "/api/openapi.json", "/api/types.ts", "/healthz", "/readyz"} <= set(paths)
 
 
 def test_anonymous_callers_see_only_public_types_and_no_private_fields(api, make_type):
@@ -75,3 +76,24 @@ def test_typescript_declares_every_type(api, make_type, run):
 def test_contract_routes_refuse_unknown_parameters(api):
     error_of(api.get("/api/openapi.json?x=1"), 400, "bad_request")
     error_of(api.get("/api/types.ts?x=1"), 400, "bad_request")
+
+
+def test_every_registered_route_is_in_the_document(app, api, make_type):
+    make_type("post", [{"name": "title", "type": "string"}])
+    make_type("settings", [{"name": "site_name", "type": "string"}], kind="singleton")
+    paths = api.get("/api/openapi.json").json["paths"]
+
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if not (rule.rule.startswith("/api") or rule.rule in {"/healthz", "/readyz"}):
+            continue
+        path = (rule.rule.replace("<int:number>", "{number}").replace("<entry_id>", "{id}")
+                .replace("<name>", "{name}"))
+        methods = {m.lower() for m in rule.methods} - {"head", "options"}
+        # a content rule serves collections (post) or singletons (settings): the type decides
+        concrete = [path.replace("<type_name>", name) for name in ("post", "settings")] if "<type_name>" in path \
+            else [path]
+        documented = set().union(*(set(paths.get(one, ())) for one in concrete))
+        if not methods <= documented:
+            missing.append((rule.rule, sorted(methods - documented)))
+    assert missing == []
