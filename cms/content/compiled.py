@@ -101,26 +101,13 @@ def _every_spec(specs):
 def without_reference(stored, specs, target_id):
     """Return a copy of ``stored`` with every relation to ``target_id`` cleared."""
     out = dict(stored)
+
+    def clear_children(child_specs, child_stored):
+        return without_reference(child_stored, child_specs, target_id)
+
     for spec in specs:
-        value = out.get(spec.id)
-        if value is None:
-            continue
-        if spec.type.name == "relation":
-            if isinstance(value, list):
-                out[spec.id] = [item for item in value if item != target_id]
-            elif value == target_id:
-                out[spec.id] = None
-        elif spec.type.name == "component":
-            if isinstance(value, list):
-                out[spec.id] = [without_reference(item, spec.children, target_id) for item in value]
-            elif isinstance(value, dict):
-                out[spec.id] = without_reference(value, spec.children, target_id)
-        elif spec.type.name == "blocks" and isinstance(value, list):
-            out[spec.id] = [
-                {**item, "value": without_reference(item["value"], spec.blocks[item["type"]], target_id)}
-                if item.get("type") in spec.blocks else item
-                for item in value
-            ]
+        if out.get(spec.id) is not None:
+            out[spec.id] = spec.type.clear_reference(out[spec.id], spec, target_id, clear_children)
     return out
 
 

@@ -82,6 +82,10 @@ class FieldType:
         """Return the writable (input) form of a stored value."""
         return value
 
+    def clear_reference(self, value, spec, target_id, clear_children):
+        """Return ``value`` without references to entry ``target_id`` (nested groups via ``clear_children``)."""
+        return value
+
     def references(self, value, spec):
         """Return the entry ids a stored value points at."""
         return ()

@@ -95,6 +95,11 @@ class RelationType(_ReferenceType):
             errors["target"] = [f"No content type named {target!r}."]
         return errors
 
+    def clear_reference(self, value, spec, target_id, clear_children):
+        if isinstance(value, list):
+            return [item for item in value if item != target_id]
+        return None if value == target_id else value
+
     def references(self, value, spec):
         if value is None:
             return ()

@@ -60,6 +60,11 @@ class ComponentType(FieldType):
                 if isinstance(item, dict):
                     yield spec.children, item
 
+    def clear_reference(self, value, spec, target_id, clear_children):
+        if isinstance(value, list):
+            return [clear_children(spec.children, item) for item in value]
+        return clear_children(spec.children, value) if isinstance(value, dict) else value
+
     def json_schema(self, spec, mode, ctx):
         group = ctx.nested(spec.children, mode)
         return {"type": "array", "items": group} if spec["repeatable"] else group
@@ -145,6 +150,15 @@ class BlocksType(FieldType):
             children = spec.blocks.get(item.get("type")) if isinstance(item, dict) else None
             if children is not None and isinstance(item.get("value"), dict):
                 yield children, item["value"]
+
+    def clear_reference(self, value, spec, target_id, clear_children):
+        if not isinstance(value, list):
+            return value
+        return [
+            {**item, "value": clear_children(spec.blocks[item["type"]], item["value"])}
+            if isinstance(item, dict) and item.get("type") in spec.blocks else item
+            for item in value
+        ]
 
     def json_schema(self, spec, mode, ctx):
         items = []
