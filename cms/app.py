@@ -98,22 +98,15 @@ def configure_errors(app):
 
 
 def configure_http(app):
+    from cms.core import caching
+
+    caching.init_app(app)
+    app.before_request(caching.serve_cached)
+
     @app.after_request
     def api_headers(response):
         if not request.path.startswith("/api"):
             return response
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-        response.vary.update(("Authorization", "Cookie"))
-        if request.method in {"GET", "HEAD"} and response.status_code == 200:
-            if "Cache-Control" not in response.headers:
-                public = not current_user.is_authenticated and "status" not in request.args
-                response.headers["Cache-Control"] = (
-                    "public, max-age=0, must-revalidate" if public else "private, no-store"
-                )
-            if not response.get_etag()[0] and not response.is_streamed:
-                response.add_etag()
-            response.make_conditional(request)
-        else:
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+        return caching.apply_headers(response)

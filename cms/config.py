@@ -30,6 +30,14 @@ DEFAULTS = {
     "QUERY_MAX_OR": 20,  # alternatives in filter[or]
     "SCHEMA_CACHE_SIZE": 256,  # compiled content-type schemas kept per process
     "TOKEN_TOUCH_SECONDS": 60,  # how often a token's last_used_at is written
+    "CDN_MAX_AGE": 60,  # s-maxage of anonymous published reads (CDNs purge by Surrogate-Key sooner)
+    "CDN_STALE_WHILE_REVALIDATE": 30,
+    "CDN_SURROGATE_KEYS_MAX": 300,  # beyond: type keys only (Fastly caps the header at 16 KB)
+    "RESPONSE_CACHE": "memory",  # memory|redis|off: anonymous reads keyed by content version
+    "RESPONSE_CACHE_SIZE": 1000,  # answers kept per process (memory)
+    "RESPONSE_CACHE_MAX_BYTES": 32 * 1024 * 1024,  # bytes kept per process (memory)
+    "RESPONSE_CACHE_TTL": 300,  # seconds (redis)
+    "RESPONSE_CACHE_PREFIX": "folio:responses",  # Redis key namespace
 }
 
 

@@ -8,8 +8,10 @@ config = context.config
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    """Leave content-type indexes (cms/content/services/indexes.py) out of autogenerate."""
-    return not (type_ == "index" and reflected and compare_to is None and name.startswith(("ix_f_", "ix_t_")))
+    """Leave content-type indexes and search tables (services/indexes.py, search.py) out of autogenerate."""
+    if type_ == "table" and reflected and compare_to is None and name.startswith("fts_"):
+        return False
+    return not (type_ == "index" and reflected and compare_to is None and name.startswith(("ix_f_", "ix_t_", "ix_s_")))
 
 
 def run_migrations(connection):

@@ -15,6 +15,7 @@ from cms.content.models import Entry
 from cms.content.query.params import ENTRY_PARAMETERS, check_names, parse_fields, parse_list_query, parse_status
 from cms.content.schemas import entry_out, parse_bool, parse_int, revision_out, type_out
 from cms.content.services.population import plan_population, populate
+from cms.core import caching
 from cms.core.errors import ApiError
 from cms.core.http import if_match_version, json_body, query_args
 from cms.extensions import db
@@ -92,6 +93,8 @@ def _entry_response(compiled, entry, draft=True, status=200, fields=None, tree=(
     version = entry.version if draft else entry.published_version
     body = {"data": entry_out(compiled, entry, draft, include_private, fields)}
     populate(tree, [body["data"]], draft)
+    caching.deliver(entries=[body["data"]])
+    caching.deliver_populated(tree, [body["data"]])
     return _respond(body, status, etag_version=version)
 
 
@@ -106,6 +109,8 @@ def list_or_singleton(type_name):
     include_private = services.entries.may_read_drafts(_actor(), page.compiled)
     data = [entry_out(page.compiled, entry, query.draft, include_private, page.fields) for entry in page.entries]
     populate(tree, data, query.draft)
+    caching.deliver(entries=data, types=(page.compiled.name,))
+    caching.deliver_populated(tree, data)
     meta = {"total": page.total, "page": None if query.cursor else query.page, "per_page": query.per_page,
             "next_cursor": page.next_cursor}
     return _respond({"data": data, "meta": meta})

@@ -123,6 +123,8 @@ LIST_PARAMETERS = [
     _query("cursor", {"type": "string"}, "meta.next_cursor of the previous page (keyset pagination)"),
     _query("sort", {"type": "string"}, "Comma-separated keys, - for descending, e.g. -published_at,title"),
     _query("count", {"type": "boolean"}, "false skips meta.total"),
+    _query("q", {"type": "string", "minLength": 1, "maxLength": 200},
+           "Full-text search: every word must occur in the text fields; ranked unless sorted"),
     _query("filter", {"type": "object"}, "filter[field][operator]=value; see docs/content-api.md",
            style="deepObject", explode=True),
 ]

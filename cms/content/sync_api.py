@@ -1,13 +1,17 @@
 """HTTP API of the sync feed: GET /api/sync, the published changes since a token."""
 
+import sqlalchemy as sa
 from flask import Blueprint, jsonify
 from flask_login import current_user
 
+from cms.content.models import ContentType
 from cms.content.schemas import entry_out, parse_int
 from cms.content.services import sync
 from cms.content.services.entries import may_read_drafts
+from cms.core import caching
 from cms.core.errors import BadRequest
 from cms.core.http import query_args
+from cms.extensions import db
 
 bp = Blueprint("sync_api", __name__, url_prefix="/api")
 
@@ -35,6 +39,8 @@ def read_sync():
     actor = current_user._get_current_object()
     page = sync.read_changes(actor, position, type_names, limit)
     entries = [entry_out(compiled, entry, False, may_read_drafts(actor, compiled)) for compiled, entry in page["entries"]]
+    caching.deliver(entries=entries + page["deleted"],
+                    types=type_names or [caching.TYPES_KEY, *db.session.scalars(sa.select(ContentType.name))])
     return jsonify({
         "data": {"entries": entries, "deleted": page["deleted"]},
         "meta": {"next_token": sync.encode_token(page["position"]), "has_more": page["has_more"]},

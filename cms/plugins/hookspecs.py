@@ -9,3 +9,14 @@ hookimpl = pluggy.HookimplMarker("folio")
 @hookspec
 def folio_register_field_types(registry):
     """Add field types to ``registry`` (a FieldTypeRegistry) with ``registry.register(FieldType())``."""
+
+
+@hookspec
+def folio_cache_purge(keys):
+    """Purge ``keys`` (surrogate keys: ``entry:<id>``, ``type:<name>``, ``types``) from a CDN.
+
+    Called after a commit that changed published content or a content type, never for a
+    rolled-back change. The same keys name cached answers in their ``Surrogate-Key`` header,
+    so purging them evicts exactly the answers that changed. Runs in the request: keep it short
+    (queue the purge, or call the CDN with a timeout); an exception is logged and swallowed.
+    """

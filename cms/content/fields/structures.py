@@ -107,7 +107,7 @@ class BlocksInput(fields.Field):
         if unknown:
             raise ValidationError({key: ["Unknown field."] for key in sorted(unknown)})
         kind = item.get("type")
-        if kind not in self.schemas:
+        if not isinstance(kind, str) or kind not in self.schemas:
             known = ", ".join(sorted(self.schemas))
             raise ValidationError({"type": [f"Unknown block type; use one of: {known}."]})
         item_id = item.get("id") or new_item_id()

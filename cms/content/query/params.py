@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from cms.content.query.predicates import All, Limits, parse_filters
 from cms.core.errors import BadRequest
 
-LIST_PARAMETERS = frozenset({"status", "page", "per_page", "cursor", "sort", "fields", "count", "populate", "filter"})
+LIST_PARAMETERS = frozenset({"status", "page", "per_page", "cursor", "sort", "fields", "count", "populate", "filter",
+                             "q"})
 ENTRY_PARAMETERS = frozenset({"status", "fields", "populate"})
 _FIELD_LIST = re.compile(r"^[a-z][a-z0-9_]{0,63}(,[a-z][a-z0-9_]{0,63})*\Z")
 MAX_QUERY_STRING = 8192
+MAX_Q = 200
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class ListQuery:
     cursor: str | None = None
     fields: tuple | None = None
     count: bool = True
+    q: str | None = None  # full-text search (services/search.py)
 
 
 def _bad(name, message):
@@ -86,6 +89,17 @@ def parse_fields(args):
     return tuple(dict.fromkeys(value.split(",")))
 
 
+def check_q(value):
+    """Return a search text that is usable, or raise 400 (blank, too long, NUL, not text)."""
+    if not isinstance(value, str) or not value.strip():
+        raise _bad("q", "Give the words to search for.")
+    if len(value) > MAX_Q:
+        raise _bad("q", f"Search for at most {MAX_Q} characters.")
+    if "\x00" in value:
+        raise _bad("q", "NUL characters are not allowed.")
+    return value
+
+
 def parse_list_query(args, config, query_string=b""):
     """Return the ListQuery of a request's arguments (a MultiDict); raise 400 for any misuse."""
     check_names(args, LIST_PARAMETERS, query_string)
@@ -102,4 +116,5 @@ def parse_list_query(args, config, query_string=b""):
         cursor=args.get("cursor"),
         fields=parse_fields(args),
         count=parse_bool(args, "count", True),
+        q=check_q(args["q"]) if "q" in args else None,
     )

@@ -10,6 +10,7 @@ from cms.content.models import Entry
 from cms.content.query import paging
 from cms.content.query.params import ListQuery
 from cms.content.query.sql import PredicateCompiler
+from cms.content.services.search import Search
 from cms.content.services.types import compiled_type, find_type
 from cms.core.errors import BadRequest
 from cms.core.policy import authorize, can
@@ -77,6 +78,14 @@ def list_entries(type_name, actor, query=None):
     cursors = paging.Cursors(current_app.config["SECRET_KEY"])
     scope = paging.cursor_scope(compiled, state, keys)
     statement = sa.select(Entry).where(*where)
+    counter = sa.select(sa.func.count()).select_from(Entry).where(*where)
+    search = Search(compiled, state, dialect, query.q) if query.q is not None else None
+    ranked = search is not None and query.sort is None  # with a sort, q only filters
+    if ranked and query.cursor is not None:
+        raise BadRequest("cursor: use page with q", {"parameters": {"cursor": [
+            "Results ranked by relevance page with page, not cursor (or give a sort)."]}})
+    if search is not None:
+        statement, counter = search.narrow(statement), search.narrow(counter)
     if query.cursor is not None:  # checked before any entry is read
         values = cursors.decode(query.cursor, scope, keys)
         statement = statement.where(paging.after(keys, values, document, dialect))
@@ -84,12 +93,14 @@ def list_entries(type_name, actor, query=None):
         statement = statement.offset((query.page - 1) * query.per_page)
     total = None
     if query.count:
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(*where))
-    statement = statement.order_by(*paging.order_by(keys, document, dialect)).limit(query.per_page + 1)
+        total = db.session.scalar(counter)
+    order = search.order if ranked else paging.order_by(keys, document, dialect)
+    statement = statement.order_by(*order).limit(query.per_page + 1)
     rows = db.session.scalars(statement).all()
     next_cursor = None
     if len(rows) > query.per_page:
         rows = rows[: query.per_page]
         document_of = (lambda e: e.data) if query.draft else (lambda e: e.published_data)
-        next_cursor = cursors.encode(scope, paging.row_values(rows[-1], keys, document_of))
+        if not ranked:
+            next_cursor = cursors.encode(scope, paging.row_values(rows[-1], keys, document_of))
     return Page(compiled, rows, total, next_cursor, fields)

@@ -7,6 +7,8 @@ from cms.content.services import entries
 from cms.core.errors import NotFound
 from cms.extensions import db
 
+MAX_NUMBER = 2**31 - 1
+
 
 def list_revisions(type_name, entry_id, actor):
     """Return ``(compiled, entry, revisions)``, newest first."""
@@ -25,6 +27,8 @@ def _entry(type_name, entry_id, actor):
 
 
 def _find(entry, number):
+    if not 1 <= number <= MAX_NUMBER:  # beyond the column's range no revision can exist (and PostgreSQL would refuse)
+        raise NotFound(f"No revision {number} of this entry.")
     row = db.session.scalar(sa.select(Revision).where(Revision.entry_id == entry.id, Revision.number == number))
     if row is None:
         raise NotFound(f"No revision {number} of this entry.")

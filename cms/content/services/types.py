@@ -13,6 +13,7 @@ from cms.content.models import ContentType, Entry, EntryRelation, EntryUnique
 from cms.content.services import changes, sync
 from cms.content.services.indexes import sync_indexes
 from cms.content.services.integrity import claim_uniques, derive_slugs, sync_relations
+from cms.content.services.search import sync_search
 from cms.core.db import utcnow
 from cms.core.errors import Conflict, NotFound, ValidationFailed
 from cms.core.policy import authorize
@@ -92,6 +93,7 @@ def create_type(payload, actor, also_known=()):
     except IntegrityError:
         raise taken from None
     sync_indexes(None, compiled_type(row))
+    sync_search(None, compiled_type(row))
     return row
 
 
@@ -129,6 +131,7 @@ def update_type(name, payload, actor, partial=False, also_known=()):
     db.session.flush()
     after = compiled_type(row)
     sync_indexes(before, after)  # before writing entries: takes the table lock first
+    sync_search(before, after)  # also before: SQLite's triggers carry the migration's writes
     _migrate_entries(row, before, after, old, new)
     sync.record_definition_change(row, plan)
     report["invalid_count"], report["invalid_entries"] = _invalid_entries(row, after)
@@ -278,5 +281,6 @@ def delete_type(name, actor, force=False):
     db.session.execute(sa.delete(EntryRelation).where(EntryRelation.source_id.in_(own)))
     db.session.execute(sa.delete(Entry).where(Entry.type_id == row.id).execution_options(synchronize_session=False))
     sync_indexes(compiled_type(row), None)
+    sync_search(compiled_type(row), None)
     db.session.delete(row)
     db.session.flush()
