@@ -12,8 +12,15 @@ from flask_login import current_user
 
 from cms.content import services
 from cms.content.models import Entry
-from cms.content.query.params import ENTRY_PARAMETERS, check_names, parse_fields, parse_list_query, parse_status
-from cms.content.schemas import entry_out, parse_bool, parse_int, revision_out, type_out
+from cms.content.query.params import (
+    ENTRY_PARAMETERS,
+    check_names,
+    parse_fields,
+    parse_int,
+    parse_list_query,
+    parse_status,
+)
+from cms.content.schemas import entry_out, parse_bool, revision_out, type_out
 from cms.content.services.population import plan_population, populate
 from cms.core import caching
 from cms.core.errors import ApiError

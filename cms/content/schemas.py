@@ -54,13 +54,3 @@ def parse_bool(args, name, default=False):
     if value in {"false", "0"}:
         return False
     raise BadRequest(f"{name} must be true or false.", {"parameters": {name: ["Use true or false."]}})
-
-
-def parse_int(args, name, default, low, high):
-    value = args.get(name)
-    if value is None:
-        return default
-    if not (value.isascii() and value.isdigit() and len(value) <= 12) or not low <= int(value) <= high:
-        raise BadRequest(f"{name} must be a whole number from {low} to {high}.",
-                         {"parameters": {name: [f"Use a number from {low} to {high}."]}})
-    return int(value)

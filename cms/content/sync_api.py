@@ -5,7 +5,8 @@ from flask import Blueprint, jsonify
 from flask_login import current_user
 
 from cms.content.models import ContentType
-from cms.content.schemas import entry_out, parse_int
+from cms.content.query.params import parse_int
+from cms.content.schemas import entry_out
 from cms.content.services import sync
 from cms.content.services.entries import may_read_drafts
 from cms.core import caching

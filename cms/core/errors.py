@@ -65,6 +65,11 @@ class ValidationFailed(ApiError):
         super().__init__(message, details={"fields": fields})
 
 
+def parameter_error(name, message):
+    """A 400 naming the query parameter at fault: ``details.parameters.<name>``."""
+    return BadRequest(f"{name}: {message}", {"parameters": {name: [message]}})
+
+
 def error_response(status, code, message, details=None, headers=None):
     _discard_writes()
     body = {"error": {"code": code, "message": message, "details": details or {}}}

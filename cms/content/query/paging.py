@@ -16,7 +16,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from cms.content.models import Entry
 from cms.content.query.expressions import spec_value
 from cms.content.query.sql import field_kind
-from cms.core.errors import BadRequest
+from cms.core.errors import BadRequest, parameter_error
 
 SYSTEM_SORT_KEYS = ("id", "created_at", "updated_at", "published_at")
 SORTABLE_KINDS = {"text", "number", "boolean", "date", "datetime"}
@@ -36,10 +36,6 @@ class SortKey:
         return ("-" if self.descending else "") + self.name
 
 
-def _bad(message):
-    return BadRequest(f"sort: {message}", {"parameters": {"sort": [message]}})
-
-
 def parse_sort(raw, compiled, private_ok):
     """Parse ``sort=-published_at,title`` into SortKeys ending with the ``id`` tie-break."""
     raw = DEFAULT_SORT if raw is None else raw
@@ -47,9 +43,9 @@ def parse_sort(raw, compiled, private_ok):
     for part in raw.split(","):
         descending, name = part.startswith("-"), part.removeprefix("-")
         if not name:
-            raise _bad("Name the fields to sort by, e.g. sort=-published_at,title.")
+            raise parameter_error("sort", "Name the fields to sort by, e.g. sort=-published_at,title.")
         if name in seen:
-            raise _bad(f"{name!r} is named twice.")
+            raise parameter_error("sort", f"{name!r} is named twice.")
         seen.add(name)
         if name in SYSTEM_SORT_KEYS:
             keys.append(SortKey(name, descending))
@@ -58,12 +54,12 @@ def parse_sort(raw, compiled, private_ok):
             continue
         spec = compiled.by_name.get(name)
         if spec is None or (spec["private"] and not private_ok):
-            raise _bad(f"{compiled.name!r} has no field {name!r} you can sort by.")
+            raise parameter_error("sort", f"{compiled.name!r} has no field {name!r} you can sort by.")
         if field_kind(spec) not in SORTABLE_KINDS:
-            raise _bad(f"{name!r} is a {spec.type.name} field and cannot be sorted by.")
+            raise parameter_error("sort", f"{name!r} is a {spec.type.name} field and cannot be sorted by.")
         keys.append(SortKey(name, descending, spec))
     if len(keys) > MAX_SORT_KEYS:
-        raise _bad(f"Sort by at most {MAX_SORT_KEYS} keys.")
+        raise parameter_error("sort", f"Sort by at most {MAX_SORT_KEYS} keys.")
     if keys[-1].name != "id":
         keys.append(SortKey("id", keys[-1].descending))
     return tuple(keys)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from cms.content.query.predicates import All, Limits, parse_filters
-from cms.core.errors import BadRequest
+from cms.core.errors import BadRequest, parameter_error
 
 LIST_PARAMETERS = frozenset({"status", "page", "per_page", "cursor", "sort", "fields", "count", "populate", "filter",
                              "q"})
@@ -32,9 +32,6 @@ class ListQuery:
     q: str | None = None  # full-text search (services/search.py)
 
 
-def _bad(name, message):
-    return BadRequest(f"{name}: {message}", {"parameters": {name: [message]}})
-
 
 def check_names(args, allowed, query_string=b""):
     """Refuse unknown parameters, repeated ones and over-long query strings with 400."""
@@ -46,7 +43,7 @@ def check_names(args, allowed, query_string=b""):
                          {"parameters": {name: ["Unknown parameter."] for name in unknown}})
     for name in allowed:
         if len(args.getlist(name)) > 1:
-            raise _bad(name, "Give this parameter once.")
+            raise parameter_error(name, "Give this parameter once.")
 
 
 def _bracketed(name, allowed):
@@ -58,7 +55,7 @@ def _bracketed(name, allowed):
 def parse_status(args):
     value = args.get("status", "published")
     if value not in {"published", "draft"}:
-        raise _bad("status", "Use published or draft.")
+        raise parameter_error("status", "Use published or draft.")
     return value == "draft"
 
 
@@ -67,7 +64,7 @@ def parse_int(args, name, default, low, high):
     if value is None:
         return default
     if not (value.isascii() and value.isdigit() and len(value) <= 12) or not low <= int(value) <= high:
-        raise _bad(name, f"Use a whole number from {low} to {high}.")
+        raise parameter_error(name, f"Use a whole number from {low} to {high}.")
     return int(value)
 
 
@@ -76,7 +73,7 @@ def parse_bool(args, name, default):
     if value is None:
         return default
     if value not in {"true", "false"}:
-        raise _bad(name, "Use true or false.")
+        raise parameter_error(name, "Use true or false.")
     return value == "true"
 
 
@@ -85,18 +82,18 @@ def parse_fields(args):
     if value is None:
         return None
     if not _FIELD_LIST.match(value):
-        raise _bad("fields", "List field names separated by commas, e.g. fields=title,slug.")
+        raise parameter_error("fields", "List field names separated by commas, e.g. fields=title,slug.")
     return tuple(dict.fromkeys(value.split(",")))
 
 
 def check_q(value):
     """Return a search text that is usable, or raise 400 (blank, too long, NUL, not text)."""
     if not isinstance(value, str) or not value.strip():
-        raise _bad("q", "Give the words to search for.")
+        raise parameter_error("q", "Give the words to search for.")
     if len(value) > MAX_Q:
-        raise _bad("q", f"Search for at most {MAX_Q} characters.")
+        raise parameter_error("q", f"Search for at most {MAX_Q} characters.")
     if "\x00" in value:
-        raise _bad("q", "NUL characters are not allowed.")
+        raise parameter_error("q", "NUL characters are not allowed.")
     return value
 
 
@@ -104,7 +101,7 @@ def parse_list_query(args, config, query_string=b""):
     """Return the ListQuery of a request's arguments (a MultiDict); raise 400 for any misuse."""
     check_names(args, LIST_PARAMETERS, query_string)
     if "cursor" in args and "page" in args:
-        raise _bad("cursor", "Use either page or cursor, not both.")
+        raise parameter_error("cursor", "Use either page or cursor, not both.")
     limits = Limits(max_depth=config["QUERY_MAX_DEPTH"], max_in=config["QUERY_MAX_IN"],
                     max_or=config["QUERY_MAX_OR"])
     return ListQuery(

@@ -8,7 +8,7 @@ type the caller may read, and no path may be longer than the configured depth.
 import re
 from dataclasses import dataclass, field
 
-from cms.core.errors import BadRequest
+from cms.core.errors import parameter_error
 
 _NAME = r"[a-z][a-z0-9_]{0,63}"
 _PATH = re.compile(rf"^{_NAME}(\.{_NAME})*\Z")
@@ -38,9 +38,6 @@ class PopulateNode:
         return bool(self.spec["many"])
 
 
-def _bad(key, message):
-    return BadRequest(f"{key}: {message}", {"parameters": {key: [message]}})
-
 
 def parse_populate(args, compiled, readable, load_type, max_depth=3, fields=None):
     """Return the populate tree (a tuple of root PopulateNodes) of a request's arguments; 400 on misuse.
@@ -53,17 +50,17 @@ def parse_populate(args, compiled, readable, load_type, max_depth=3, fields=None
     if raw is None:
         if options:
             key = next(iter(options.values()))[0]
-            raise _bad(key, "List the path in populate as well, e.g. populate=author&populate[author][fields]=name.")
+            raise parameter_error(key, "List the path in populate as well, e.g. populate=author&populate[author][fields]=name.")
         return ()
     if len(args.getlist("populate")) > 1:
-        raise _bad("populate", "Give this parameter once.")
+        raise parameter_error("populate", "Give this parameter once.")
     if not _PATHS.match(raw):
-        raise _bad("populate", "List relation fields separated by commas, e.g. populate=author,tags,author.avatar.")
+        raise parameter_error("populate", "List relation fields separated by commas, e.g. populate=author,tags,author.avatar.")
     roots, nodes = [], {}
     for path in dict.fromkeys(raw.split(",")):
         segments = path.split(".")
         if len(segments) > max_depth:
-            raise _bad("populate", f"{path}: populate at most {max_depth} levels deep.")
+            raise parameter_error("populate", f"{path}: populate at most {max_depth} levels deep.")
         owner, siblings, private_ok = compiled, roots, readable(compiled)[1]
         for depth, name in enumerate(segments, start=1):
             prefix = ".".join(segments[:depth])
@@ -75,7 +72,7 @@ def parse_populate(args, compiled, readable, load_type, max_depth=3, fields=None
     for path, (key, names) in options.items():
         node = nodes.get(path)
         if node is None:
-            raise _bad(key, f"{path!r} is not listed in populate.")
+            raise parameter_error(key, f"{path!r} is not listed in populate.")
         node.fields = _check_fields(node, names, key)
     _check_selected(roots, fields, "fields")
     for node in nodes.values():
@@ -91,17 +88,17 @@ def _options(args):
             continue
         match = _KEY.match(key)
         if not match:
-            raise _bad(key, "Write options as populate[<path>][fields]=a,b.")
+            raise parameter_error(key, "Write options as populate[<path>][fields]=a,b.")
         path, option = match.groups()
         if not _PATH.match(path):
-            raise _bad(key, f"{path!r} is not a relation field or a dotted path of them.")
+            raise parameter_error(key, f"{path!r} is not a relation field or a dotted path of them.")
         if option not in OPTIONS:
-            raise _bad(key, f"Unknown option {option!r}; use one of: {', '.join(OPTIONS)}.")
+            raise parameter_error(key, f"Unknown option {option!r}; use one of: {', '.join(OPTIONS)}.")
         values = args.getlist(key)
         if len(values) > 1:
-            raise _bad(key, "Give this parameter once.")
+            raise parameter_error(key, "Give this parameter once.")
         if not _NAMES.match(values[0]):
-            raise _bad(key, "List field names separated by commas, e.g. name,email.")
+            raise parameter_error(key, "List field names separated by commas, e.g. name,email.")
         found[path] = (key, tuple(dict.fromkeys(values[0].split(","))))
     return found
 
@@ -109,15 +106,15 @@ def _options(args):
 def _resolve(owner, name, path, private_ok, readable, load_type):
     spec = owner.by_name.get(name)
     if spec is None or (spec["private"] and not private_ok):
-        raise _bad("populate", f"{path}: {owner.name!r} has no field {name!r} you can populate.")
+        raise parameter_error("populate", f"{path}: {owner.name!r} has no field {name!r} you can populate.")
     if spec.type.name == "media":
-        raise _bad("populate", f"{path}: media population arrives with the media library.")
+        raise parameter_error("populate", f"{path}: media population arrives with the media library.")
     if spec.type.name != "relation":
-        raise _bad("populate", f"{path}: {name!r} is a {spec.type.name} field; only relations can be populated.")
+        raise parameter_error("populate", f"{path}: {name!r} is a {spec.type.name} field; only relations can be populated.")
     target = load_type(spec["target"])
     may_read, target_private_ok = readable(target)
     if not may_read:
-        raise _bad("populate", f"{path}: you cannot read entries of {target.name!r}.")
+        raise parameter_error("populate", f"{path}: you cannot read entries of {target.name!r}.")
     return PopulateNode(path, spec, target, target_private_ok)
 
 
@@ -125,7 +122,7 @@ def _check_fields(node, names, key):
     unknown = [name for name in names if name not in node.target.by_name
                or (node.target.by_name[name]["private"] and not node.private_ok)]
     if unknown:
-        raise _bad(key, f"{node.target.name!r} has no field(s) {', '.join(unknown)}.")
+        raise parameter_error(key, f"{node.target.name!r} has no field(s) {', '.join(unknown)}.")
     return names
 
 
@@ -135,4 +132,4 @@ def _check_selected(children, fields, key):
         return
     left_out = [child.path for child in children if child.name not in fields]
     if left_out:
-        raise _bad("populate", f"{', '.join(left_out)}: populated but not selected by {key}.")
+        raise parameter_error("populate", f"{', '.join(left_out)}: populated but not selected by {key}.")

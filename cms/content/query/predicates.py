@@ -11,7 +11,7 @@ checked against the field's kind when compiled.
 import re
 from dataclasses import dataclass, field
 
-from cms.core.errors import BadRequest
+from cms.core.errors import parameter_error
 
 OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "nin", "contains", "icontains", "startswith", "null")
 LIST_OPERATORS = frozenset({"in", "nin"})
@@ -52,9 +52,6 @@ class Limits:
     max_conditions: int = 50
 
 
-def _bad(key, message):
-    return BadRequest(f"{key}: {message}", {"parameters": {key: [message]}})
-
 
 def parse_filters(args, limits=Limits()):
     """Parse the ``filter[...]`` parameters of a MultiDict into ``All``; raise 400 on anything odd."""
@@ -64,38 +61,38 @@ def parse_filters(args, limits=Limits()):
             continue
         match = _KEY.match(key)
         if not match:
-            raise _bad(key, "Write filters as filter[field]=value or filter[field][operator]=value.")
+            raise parameter_error(key, "Write filters as filter[field]=value or filter[field][operator]=value.")
         segments = _SEGMENT.findall(match.group(1))
         target = top
         if segments[0] == "or":
             if len(segments) < 3 or not segments[1].isdigit():
-                raise _bad(key, "Write alternatives as filter[or][0][field][operator]=value.")
+                raise parameter_error(key, "Write alternatives as filter[or][0][field][operator]=value.")
             index = int(segments[1])
             if index >= limits.max_or:
-                raise _bad(key, f"At most {limits.max_or} alternatives (filter[or][0] .. [{limits.max_or - 1}]).")
+                raise parameter_error(key, f"At most {limits.max_or} alternatives (filter[or][0] .. [{limits.max_or - 1}]).")
             target = groups.setdefault(index, [])
             segments = segments[2:]
         if len(segments) not in (1, 2):
-            raise _bad(key, "Write filters as filter[field]=value or filter[field][operator]=value.")
+            raise parameter_error(key, "Write filters as filter[field]=value or filter[field][operator]=value.")
         path, op = segments[0], segments[1] if len(segments) == 2 else "eq"
         if not _PATH.match(path):
-            raise _bad(key, f"{path!r} is not a field name or a dotted path of field names.")
+            raise parameter_error(key, f"{path!r} is not a field name or a dotted path of field names.")
         if path.count(".") >= limits.max_depth:
-            raise _bad(key, f"Paths may cross at most {limits.max_depth - 1} relations.")
+            raise parameter_error(key, f"Paths may cross at most {limits.max_depth - 1} relations.")
         if op not in OPERATORS:
-            raise _bad(key, f"Unknown operator {op!r}; use one of: {', '.join(OPERATORS)}.")
+            raise parameter_error(key, f"Unknown operator {op!r}; use one of: {', '.join(OPERATORS)}.")
         values = args.getlist(key)
         if op in LIST_OPERATORS:
             value = tuple(part for raw in values for part in raw.split(","))
             if len(value) > limits.max_in:
-                raise _bad(key, f"At most {limits.max_in} values.")
+                raise parameter_error(key, f"At most {limits.max_in} values.")
         elif len(values) > 1:
-            raise _bad(key, "Give this filter once.")
+            raise parameter_error(key, "Give this filter once.")
         else:
             value = values[0]
         count += 1
         if count > limits.max_conditions:
-            raise _bad(key, f"At most {limits.max_conditions} filter conditions.")
+            raise parameter_error(key, f"At most {limits.max_conditions} filter conditions.")
         target.append(Condition(tuple(path.split(".")), op, value, param=key))
     parts = list(top)
     if groups:

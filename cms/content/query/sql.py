@@ -23,7 +23,7 @@ from cms.content.models import Entry, EntryRelation
 from cms.content.query.expressions import spec_value, value_kind
 from cms.content.query.predicates import All, AnyOf, Condition
 from cms.core.db import isoformat
-from cms.core.errors import BadRequest
+from cms.core.errors import parameter_error
 
 COMPARISONS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "nin", "null")
 OPERATORS_BY_KIND = {
@@ -90,7 +90,7 @@ class PredicateCompiler:
         name = path[0]
         if name in SYSTEM_KINDS and len(path) == 1:
             if name == "status" and self.state == "published":
-                raise _bad(key, "status can only be filtered on with status=draft.")
+                raise parameter_error(key, "status can only be filtered on with status=draft.")
             kind = SYSTEM_KINDS[name]
             value = _coerce(kind, cond.op, cond.value, key)
             if kind == "timestamp":
@@ -99,7 +99,7 @@ class PredicateCompiler:
         spec = compiled.by_name.get(name)
         _may_read, private_ok = self.readable(compiled)
         if spec is None or (spec["private"] and not private_ok):
-            raise _bad(key, f"{compiled.name!r} has no field {name!r} you can filter on.")
+            raise parameter_error(key, f"{compiled.name!r} has no field {name!r} you can filter on.")
         if len(path) > 1:
             positive = _positive(cond, key) if depth == 0 else cond
             if positive is not cond:  # "no related value matches", so entries without one qualify too
@@ -107,7 +107,7 @@ class PredicateCompiler:
             return self._hop(cond, spec, entry, path, depth, key)
         kind = field_kind(spec)
         if kind is None:
-            raise _bad(key, f"{name!r} is a {spec.type.name} field and cannot be filtered on.")
+            raise parameter_error(key, f"{name!r} is a {spec.type.name} field and cannot be filtered on.")
         value = _coerce(kind, cond.op, cond.value, key, spec)
         if kind == "reference":
             return self._references(spec, entry, cond.op, value)
@@ -115,12 +115,12 @@ class PredicateCompiler:
 
     def _hop(self, cond, spec, entry, path, depth, key):
         if spec.type.name != "relation":
-            raise _bad(key, f"{spec.name!r} is not a relation; only relations can be followed with a dot.")
+            raise parameter_error(key, f"{spec.name!r} is not a relation; only relations can be followed with a dot.")
         if depth + 1 >= self.max_depth:
-            raise _bad(key, f"Paths may cross at most {self.max_depth - 1} relations.")
+            raise parameter_error(key, f"Paths may cross at most {self.max_depth - 1} relations.")
         target_type = self.load_type(spec["target"])
         if not self.readable(target_type)[0]:
-            raise _bad(key, f"You cannot filter on entries of {target_type.name!r}.")
+            raise parameter_error(key, f"You cannot filter on entries of {target_type.name!r}.")
         target, link = aliased(Entry), aliased(EntryRelation)
         inner = self._condition(cond, target_type, target, path[1:], depth + 1)
         return sa.exists(
@@ -141,9 +141,6 @@ class PredicateCompiler:
         return ~found if op in {"ne", "nin"} else found
 
 
-def _bad(key, message):
-    return BadRequest(f"{key}: {message}", {"parameters": {key: [message]}})
-
 
 def _positive(cond, key):
     """Return the condition ``cond`` negates (ne -> eq, nin -> in, null=true -> null=false), or ``cond``."""
@@ -158,14 +155,14 @@ def _coerce(kind, op, raw, key, spec=None):
     """Check and convert a filter value for ``kind`` (a tuple for in/nin, a bool for null)."""
     if op not in OPERATORS_BY_KIND[kind]:
         allowed = ", ".join(OPERATORS_BY_KIND[kind])
-        raise _bad(key, f"The operator {op!r} does not apply here; use one of: {allowed}.")
+        raise parameter_error(key, f"The operator {op!r} does not apply here; use one of: {allowed}.")
     if op == "null":
         return _boolean(raw, key)
     if op in {"in", "nin"}:
         values = raw if isinstance(raw, list | tuple) else (raw,)
         return tuple(_one(kind, value, key, spec) for value in values)
     if op in {"contains", "icontains", "startswith"} and (not isinstance(raw, str) or not raw):
-        raise _bad(key, "Give a non-empty text.")
+        raise parameter_error(key, "Give a non-empty text.")
     return _one(kind, raw, key, spec)
 
 
@@ -174,7 +171,7 @@ def _boolean(raw, key):
         return True
     if raw in (False, "false", "0"):
         return False
-    raise _bad(key, "Use true or false.")
+    raise parameter_error(key, "Use true or false.")
 
 
 def _one(kind, raw, key, spec):
@@ -185,9 +182,9 @@ def _one(kind, raw, key, spec):
     if kind in {"date", "datetime", "timestamp"} and isinstance(raw, date):
         raw = raw.isoformat()  # native values from the Python API; a naive datetime is UTC
     if not isinstance(raw, str):
-        raise _bad(key, f"{raw!r} is not text.")
+        raise parameter_error(key, f"{raw!r} is not text.")
     if "\x00" in raw:
-        raise _bad(key, "NUL characters are not allowed.")
+        raise parameter_error(key, "NUL characters are not allowed.")
     try:
         if kind == "date":
             return parse_date(raw).isoformat()
@@ -197,13 +194,13 @@ def _one(kind, raw, key, spec):
             moment = parse_datetime(raw)
             return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
     except ValidationError as exc:
-        raise _bad(key, " ".join(exc.messages)) from None
+        raise parameter_error(key, " ".join(exc.messages)) from None
     if kind in {"reference", "media"} and not ID_PATTERN.match(raw):
-        raise _bad(key, f"{raw!r} is not an entry id.")
+        raise parameter_error(key, f"{raw!r} is not an entry id.")
     if kind == "status" and raw not in STATUSES:
-        raise _bad(key, f"Use one of: {', '.join(STATUSES)}.")
+        raise parameter_error(key, f"Use one of: {', '.join(STATUSES)}.")
     if len(raw) > 1000:
-        raise _bad(key, "Values are at most 1,000 characters.")
+        raise parameter_error(key, "Values are at most 1,000 characters.")
     return raw
 
 
@@ -211,13 +208,13 @@ def _number(raw, key):
     if isinstance(raw, Decimal):
         raw = str(raw)
     if isinstance(raw, bool) or not (isinstance(raw, int | float) or (isinstance(raw, str) and _NUMBER.match(raw))):
-        raise _bad(key, f"{raw!r} is not a number.")
+        raise parameter_error(key, f"{raw!r} is not a number.")
     if isinstance(raw, str):
         number = int(raw) if raw.lstrip("-").isdigit() else float(raw)
     else:
         number = raw
     if (isinstance(number, int) and abs(number) >= 2**63) or (isinstance(number, float) and not math.isfinite(number)):
-        raise _bad(key, f"{raw!r} is out of range.")
+        raise parameter_error(key, f"{raw!r} is out of range.")
     return number
 
 
