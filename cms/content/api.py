@@ -112,7 +112,7 @@ def list_or_singleton(type_name):
         return _read_entry(type_name, None)
     query = parse_list_query(request.args, current_app.config, request.query_string)
     tree = plan_population(request.args, compiled, _actor(), query.draft, query.fields)
-    page = services.list_entries(type_name, _actor(), query)
+    page = services.list_entries(compiled, _actor(), query)
     include_private = services.entries.may_read_drafts(_actor(), page.compiled)
     data = [entry_out(page.compiled, entry, query.draft, include_private, page.fields) for entry in page.entries]
     populate(tree, data, query.draft)

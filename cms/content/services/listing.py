@@ -6,13 +6,14 @@ import sqlalchemy as sa
 from flask import current_app
 
 from cms.content.definitions import SYSTEM_KEYS
+from cms.content.compiled import CompiledType
 from cms.content.models import Entry
 from cms.content.query import paging
 from cms.content.query.params import ListQuery
 from cms.content.query.sql import PredicateCompiler
 from cms.content.services.search import Search
 from cms.content.services.types import compiled_type, find_type
-from cms.core.errors import BadRequest
+from cms.core.errors import BadRequest, parameter_error
 from cms.core.policy import authorize, can
 from cms.extensions import db
 
@@ -51,17 +52,20 @@ def check_fields(compiled, fields, private_ok):
                name not in compiled.by_name or (compiled.by_name[name]["private"] and not private_ok))]
     if unknown:
         message = f"{compiled.name!r} has no field(s) {', '.join(unknown)}."
-        raise BadRequest(f"fields: {message}", {"parameters": {"fields": [message]}})
+        raise parameter_error("fields", message)
     return fields
 
 
-def list_entries(type_name, actor, query=None):
-    """Return one Page of ``type_name``'s entries as ``query`` (a ListQuery) asks."""
+def list_entries(content_type, actor, query=None):
+    """Return one Page of a type's entries as ``query`` (a ListQuery) asks.
+
+    ``content_type`` is a type name, or the CompiledType a caller already holds (saves a lookup).
+    """
     query = query or ListQuery()
     if query.page < 1 or query.per_page < 1:
         raise BadRequest("page and per_page start at 1.", {"parameters": {"page": ["Use 1 or more."]}
                          if query.page < 1 else {"per_page": ["Use 1 or more."]}})
-    compiled = compiled_type(find_type(type_name))
+    compiled = content_type if isinstance(content_type, CompiledType) else compiled_type(find_type(content_type))
     authorize(actor, "entry.read_draft" if query.draft else "entry.read", compiled)
     state = "draft" if query.draft else "published"
     dialect = dialect_name()
