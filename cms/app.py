@@ -75,8 +75,10 @@ def configure_plugins(app):
 
 def configure_content(app):
     from cms.content.compiled import SchemaCache
+    from cms.content.locales import locales_from_settings
 
     app.extensions["folio.schema_cache"] = SchemaCache(app.config["SCHEMA_CACHE_SIZE"])
+    app.extensions["folio.locales"] = locales_from_settings(app.config)
 
 
 def configure_blueprints(app):

@@ -5,6 +5,7 @@ Every key below can be set by an environment variable of the same name with a ``
 the type of the default (int, bool, list of comma-separated strings).
 """
 
+import json
 import os
 import tomllib
 from pathlib import Path
@@ -17,6 +18,8 @@ DEFAULTS = {
     "DATABASE_URL": "",  # empty: SQLite file folio.db in the instance folder
     "MAX_CONTENT_LENGTH": 1024 * 1024,  # JSON request bodies (413 beyond)
     "DEFAULT_LOCALE": "en",
+    "LOCALES": [],  # locales entries may be written in (empty: the default locale only)
+    "LOCALE_FALLBACKS": {},  # {"fr-CA": ["fr", "en"]}: what to deliver where a translation is missing
     "MEDIA_STORAGE": "local",
     "MEDIA_ROOT": "",  # empty: <instance>/media
     "S3_BUCKET": "",
@@ -52,6 +55,14 @@ def _coerce(value, default):
         return int(value)
     if isinstance(default, list):
         return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(default, dict):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            raise ValueError(f"expected a JSON object, got {value!r}") from None
+        if not isinstance(parsed, dict):
+            raise ValueError(f"expected a JSON object, got {value!r}")
+        return parsed
     return value
 
 

@@ -54,9 +54,13 @@ def make_app(database_url, instance_path, **config):
     return create_app(settings)
 
 
+#: the suite's locales: fr-CA falls back to fr then en, de has no fallback, fr falls back to en
+LOCALES = {"LOCALES": ["en", "fr", "fr-CA", "de"], "LOCALE_FALLBACKS": {"fr-CA": ["fr", "en"], "de": []}}
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
-    app = make_app(database_url, tmp_path_factory.mktemp("instance"))
+    app = make_app(database_url, tmp_path_factory.mktemp("instance"), **LOCALES)
     with app.app_context():
         reset_database(_db.engine)
         migrate.upgrade(_db.engine)

@@ -20,7 +20,8 @@ from cms.content.query.params import (
     parse_list_query,
     parse_status,
 )
-from cms.content.schemas import entry_out, parse_bool, revision_out, type_out
+from cms.content.locales import requested_chain
+from cms.content.schemas import entry_out, parse_bool, revision_out, translation_out, type_out
 from cms.content.services.population import plan_population, populate
 from cms.core import caching
 from cms.core.errors import ApiError
@@ -95,11 +96,11 @@ def delete_type(name):
 
 # -- entries -----------------------------------------------------------------------------------
 
-def _entry_response(compiled, entry, draft=True, status=200, fields=None, tree=()):
+def _entry_response(compiled, entry, draft=True, status=200, fields=None, tree=(), chain=None):
     include_private = services.entries.may_read_drafts(_actor(), compiled)
     version = entry.version if draft else entry.published_version
     body = {"data": entry_out(compiled, entry, draft, include_private, fields)}
-    populate(tree, [body["data"]], draft)
+    populate(tree, [body["data"]], draft, chain)
     caching.deliver(entries=[body["data"]])
     caching.deliver_populated(tree, [body["data"]])
     return _respond(body, status, etag_version=version)
@@ -111,11 +112,12 @@ def list_or_singleton(type_name):
     if compiled.kind == "singleton":
         return _read_entry(type_name, None)
     query = parse_list_query(request.args, current_app.config, request.query_string)
+    chain = requested_chain(query.locale)
     tree = plan_population(request.args, compiled, _actor(), query.draft, query.fields)
     page = services.list_entries(compiled, _actor(), query)
     include_private = services.entries.may_read_drafts(_actor(), page.compiled)
     data = [entry_out(page.compiled, entry, query.draft, include_private, page.fields) for entry in page.entries]
-    populate(tree, data, query.draft)
+    populate(tree, data, query.draft, chain)
     caching.deliver(entries=data, types=(page.compiled.name,))
     caching.deliver_populated(tree, data)
     meta = {"total": page.total, "page": None if query.cursor else query.page, "per_page": query.per_page,
@@ -131,27 +133,34 @@ def get_entry(type_name, entry_id):
 def _read_entry(type_name, entry_id):
     check_names(request.args, ENTRY_PARAMETERS, request.query_string)
     draft = parse_status(request.args)
-    compiled, entry = services.get_entry(type_name, entry_id, _actor(), draft=draft)
+    chain = requested_chain(request.args.get("locale"))
+    compiled, entry = services.get_entry(type_name, entry_id, _actor(), draft=draft, chain=chain)
     private_ok = services.entries.may_read_drafts(_actor(), compiled)
     fields = services.listing.check_fields(compiled, parse_fields(request.args), private_ok)
     tree = plan_population(request.args, compiled, _actor(), draft, fields)
-    return _entry_response(compiled, entry, draft, fields=fields, tree=tree)
+    return _entry_response(compiled, entry, draft, fields=fields, tree=tree, chain=chain)
 
 
 @bp.post("/content/<type_name>")
 def create_entry(type_name):
-    query_args(())
-    compiled, entry = services.create_entry(type_name, json_body(), _actor())
+    args = query_args(("locale",))
+    compiled, entry = services.create_entry(type_name, json_body(), _actor(), locale=args.get("locale"))
     db.session.commit()
     return _entry_response(compiled, entry, status=201)
 
 
+def _address(entry_id, *allowed):
+    """Return ``(query args, locale)``: a singleton's URL takes ``locale`` to pick a translation."""
+    args = query_args(allowed + (("locale",) if entry_id is None else ()))
+    return args, args.get("locale")
+
+
 def _write(type_name, entry_id, merge):
-    query_args(())
+    _args, locale = _address(entry_id)
     payload = json_body()
-    created = entry_id is None and not services.entries.singleton_exists(type_name)
+    created = entry_id is None and services.entries.resolve(type_name, None, _actor(), "entry.update", locale)[1] is None
     compiled, entry = services.update_entry(type_name, entry_id, payload, _actor(),
-                                            expected_version=if_match_version(), merge=merge)
+                                            expected_version=if_match_version(), merge=merge, locale=locale)
     db.session.commit()
     return _entry_response(compiled, entry, status=201 if created else 200)
 
@@ -192,8 +201,8 @@ def patch_entry(type_name, entry_id):
 
 @bp.delete("/content/<type_name>/<entry_id>")
 def delete_entry(type_name, entry_id):
-    query_args(())
-    services.delete_entry(type_name, entry_id, _actor(), expected_version=if_match_version())
+    _args, locale = _address(entry_id)
+    services.delete_entry(type_name, entry_id, _actor(), expected_version=if_match_version(), locale=locale)
     db.session.commit()
     return "", 204
 
@@ -211,45 +220,66 @@ def _both(rule, **options):
 
 @_both("/publish", methods=["POST"])
 def publish_entry(type_name, entry_id):
-    query_args(())
-    compiled, entry = services.publish_entry(type_name, entry_id, _actor(), expected_version=if_match_version())
+    _args, locale = _address(entry_id)
+    compiled, entry = services.publish_entry(type_name, entry_id, _actor(), expected_version=if_match_version(),
+                                             locale=locale)
     db.session.commit()
     return _entry_response(compiled, entry)
 
 
 @_both("/unpublish", methods=["POST"])
 def unpublish_entry(type_name, entry_id):
-    query_args(())
-    compiled, entry = services.unpublish_entry(type_name, entry_id, _actor(), expected_version=if_match_version())
+    _args, locale = _address(entry_id)
+    compiled, entry = services.unpublish_entry(type_name, entry_id, _actor(), expected_version=if_match_version(),
+                                               locale=locale)
     db.session.commit()
     return _entry_response(compiled, entry)
 
 
 @_both("/revisions", methods=["GET"])
 def list_revisions(type_name, entry_id):
-    query_args(())
-    _compiled, _entry, rows = services.list_revisions(type_name, entry_id, _actor())
+    _args, locale = _address(entry_id)
+    _compiled, _entry, rows = services.list_revisions(type_name, entry_id, _actor(), locale=locale)
     return _respond({"data": [revision_out(row) for row in rows], "meta": {"total": len(rows)}})
 
 
 @_both("/revisions/<int:number>", methods=["GET"])
 def get_revision(type_name, entry_id, number):
-    query_args(())
-    compiled, _entry, row = services.get_revision(type_name, entry_id, number, _actor())
+    _args, locale = _address(entry_id)
+    compiled, _entry, row = services.get_revision(type_name, entry_id, number, _actor(), locale=locale)
     return _respond({"data": revision_out(row, compiled)})
 
 
 @_both("/revisions/<int:number>/diff", methods=["GET"])
 def diff_revision(type_name, entry_id, number):
-    args = query_args(("against",))
+    args, locale = _address(entry_id, "against")
     against = parse_int(args, "against", None, 1, 2**31) if "against" in args else None
-    return _respond({"data": services.diff_revisions(type_name, entry_id, number, _actor(), against)})
+    return _respond({"data": services.diff_revisions(type_name, entry_id, number, _actor(), against, locale=locale)})
 
 
 @_both("/revisions/<int:number>/restore", methods=["POST"])
 def restore_revision(type_name, entry_id, number):
-    query_args(())
+    _args, locale = _address(entry_id)
     compiled, entry = services.restore_revision(type_name, entry_id, number, _actor(),
-                                                expected_version=if_match_version())
+                                                expected_version=if_match_version(), locale=locale)
     db.session.commit()
     return _entry_response(compiled, entry)
+
+
+@_both("/translations", methods=["GET"])
+def list_translations(type_name, entry_id):
+    """Every translation of an entry: ``{id, locale, status, version, updated_at}``, default locale first."""
+    args = query_args(("status",))
+    draft = parse_status(args)
+    compiled, rows = services.list_translations(type_name, entry_id, _actor(), draft=draft)
+    data = [translation_out(compiled, row, draft) for row in rows]
+    caching.deliver(entries=data)
+    return _respond({"data": data, "meta": {"total": len(data)}})
+
+
+@_both("/translations/<locale>", methods=["POST"])
+def create_translation(type_name, entry_id, locale):
+    query_args(())
+    compiled, entry = services.create_translation(type_name, entry_id, locale, json_body(), _actor())
+    db.session.commit()
+    return _entry_response(compiled, entry, status=201)

@@ -34,6 +34,15 @@ class CompiledType:
         return self.options.get("draft_publish", True)
 
     @property
+    def localized(self):
+        return bool(self.options.get("localized", False))
+
+    @property
+    def shared_specs(self):
+        """Fields of a localized type marked ``localized: false``: one value for every translation."""
+        return [s for s in self.specs if s["localized"] is False] if self.localized else []
+
+    @property
     def unique_specs(self):
         return [s for s in self.specs if s["unique"] or s.type.name == "slug"]
 

@@ -39,11 +39,14 @@ class Entry(Base):
     __table_args__ = (
         sa.Index("ix_entries_type_locale_created", "type_id", "locale", "created_at"),
         sa.Index("ix_entries_type_status", "type_id", "status"),
+        sa.Index("ix_entries_translation_group_locale", "translation_group", "locale", unique=True),
     )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     type_id: Mapped[int] = mapped_column(sa.ForeignKey("content_types.id", ondelete="CASCADE"))
     locale: Mapped[str] = mapped_column(sa.String(16))
+    # the entries that translate each other share this (the id of the first of them)
+    translation_group: Mapped[str] = mapped_column(sa.String(36))
     status: Mapped[str] = mapped_column(sa.String(16), default="draft")  # draft|published|changed
     version: Mapped[int] = mapped_column(default=1)
     data: Mapped[dict] = mapped_column(JSONDocument)

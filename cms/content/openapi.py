@@ -116,6 +116,16 @@ FIELDS_PARAMETER = _query("fields", {"type": "string"}, "Comma-separated field n
 POPULATE_PARAMETER = _query("populate", {"type": "string"}, "Comma-separated relation paths to deliver in full")
 IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
             "description": "The version the write is based on, e.g. \"3\"; a stale one gets 412"}
+
+
+def locale_parameter(codes, reading):
+    """``locale``: reads follow the locale's fallback chain (``*``: every locale); writes name one."""
+    if reading:
+        return _query("locale", {"type": "string", "enum": [*codes, "*"]},
+                      "Deliver each entry in this locale, or the first of its fallbacks that exists; * for all")
+    return _query("locale", {"type": "string", "enum": list(codes)}, "The locale (translation) to write")
+
+
 LIST_PARAMETERS = [
     STATUS_PARAMETER, FIELDS_PARAMETER, POPULATE_PARAMETER,
     _query("page", {"type": "integer", "minimum": 1}, "Page number (offset pagination)"),
@@ -130,50 +140,69 @@ LIST_PARAMETERS = [
 ]
 
 
-def _entry_paths(compiled):
+TRANSLATIONS = {"type": "object", "required": ["data"], "properties": {"data": {"type": "array", "items": {
+    "type": "object", "required": ["id", "type", "locale", "status", "version"], "properties": {
+        "id": {"type": "string"}, "type": {"type": "string"}, "locale": {"type": "string"}, "status": {"type": "string"},
+        "version": {"type": "integer"}, "updated_at": {"type": "string", "format": "date-time"}}}},
+    "meta": {"type": "object"}}}
+
+
+def _entry_paths(compiled, locales):
     name, base = compiled.name, f"/api/content/{compiled.name}"
     entry, writable = ref(f"{name}.Entry"), ref(f"{name}.Input")
     wrapped = {"type": "object", "required": ["data"], "properties": {"data": entry}}
-    single = "" if compiled.kind == "singleton" else "/{id}"
-    id_parameter = [] if compiled.kind == "singleton" else [_path("id", description="Entry id")]
+    singleton = compiled.kind == "singleton"
+    single = "" if singleton else "/{id}"
+    id_parameter = [] if singleton else [_path("id", description="Entry id")]
+    # a singleton's URL names its translation by locale; a collection entry's id names one already
+    which = [locale_parameter(locales, reading=False)] if singleton else []
     writes = ("400", "401", "403", "404", "409", "412", "413", "415", "422")
     paths = {
         f"{base}{single}": {
             "parameters": id_parameter,
-            "get": _operation(f"Read one {name}", ok=wrapped,
-                              parameters=[STATUS_PARAMETER, FIELDS_PARAMETER, POPULATE_PARAMETER]),
+            "get": _operation(f"Read one {name}", ok=wrapped, parameters=[
+                STATUS_PARAMETER, FIELDS_PARAMETER, POPULATE_PARAMETER, locale_parameter(locales, reading=True)]),
             "put": _operation(f"Replace the working copy of a {name}", ok=wrapped, body=writable,
-                              parameters=[IF_MATCH], errors=writes),
+                              parameters=[IF_MATCH, *which], errors=writes),
             "patch": _operation(f"Merge into the working copy of a {name} (JSON Merge Patch)", ok=wrapped,
-                                body=writable, parameters=[IF_MATCH], errors=writes),
-            "delete": _operation(f"Delete a {name}", ok_status="204", parameters=[IF_MATCH], errors=writes),
+                                body=writable, parameters=[IF_MATCH, *which], errors=writes),
+            "delete": _operation(f"Delete a {name}", ok_status="204", parameters=[IF_MATCH, *which], errors=writes),
         },
         f"{base}{single}/publish": {"parameters": id_parameter, "post": _operation(
-            f"Publish a {name}", ok=wrapped, parameters=[IF_MATCH], errors=writes)},
+            f"Publish a {name}", ok=wrapped, parameters=[IF_MATCH, *which], errors=writes)},
         f"{base}{single}/unpublish": {"parameters": id_parameter, "post": _operation(
-            f"Unpublish a {name}", ok=wrapped, parameters=[IF_MATCH], errors=writes)},
+            f"Unpublish a {name}", ok=wrapped, parameters=[IF_MATCH, *which], errors=writes)},
         f"{base}{single}/revisions": {"parameters": id_parameter, "get": _operation(
-            f"List the revisions of a {name}", ok={"type": "object"})},
+            f"List the revisions of a {name}", ok={"type": "object"}, parameters=which)},
         f"{base}{single}/revisions/{{number}}": {
             "parameters": [*id_parameter, _path("number", {"type": "integer"})],
-            "get": _operation("Read one revision", ok={"type": "object"})},
+            "get": _operation("Read one revision", ok={"type": "object"}, parameters=which)},
         f"{base}{single}/revisions/{{number}}/diff": {
             "parameters": [*id_parameter, _path("number", {"type": "integer"})],
             "get": _operation("Compare a revision with another or the working copy", ok={"type": "object"},
-                              parameters=[_query("against", {"type": "integer", "minimum": 1}, "Other revision")])},
+                              parameters=[_query("against", {"type": "integer", "minimum": 1}, "Other revision"),
+                                          *which])},
         f"{base}{single}/revisions/{{number}}/restore": {
             "parameters": [*id_parameter, _path("number", {"type": "integer"})],
-            "post": _operation("Restore a revision as the working copy", ok=wrapped, parameters=[IF_MATCH],
+            "post": _operation("Restore a revision as the working copy", ok=wrapped, parameters=[IF_MATCH, *which],
                                errors=writes)},
+        f"{base}{single}/translations": {"parameters": id_parameter, "get": _operation(
+            f"List the translations of a {name} (localized types)", ok=TRANSLATIONS, parameters=[STATUS_PARAMETER])},
+        f"{base}{single}/translations/{{locale}}": {
+            "parameters": [*id_parameter, _path("locale", {"type": "string", "enum": list(locales)})],
+            "post": _operation(f"Create the translation of a {name} in a locale (localized types)", ok_status="201",
+                               ok=wrapped, body=writable, errors=writes)},
     }
-    if compiled.kind == "collection":
+    if not singleton:
         paths[base] = {
-            "get": _operation(f"List {name} entries", ok=ref(f"{name}.List"), parameters=LIST_PARAMETERS),
-            "post": _operation(f"Create a {name}", ok_status="201", ok=wrapped, body=writable, errors=writes),
+            "get": _operation(f"List {name} entries", ok=ref(f"{name}.List"),
+                              parameters=[*LIST_PARAMETERS, locale_parameter(locales, reading=True)]),
+            "post": _operation(f"Create a {name}", ok_status="201", ok=wrapped, body=writable, errors=writes,
+                               parameters=[locale_parameter(locales, reading=False)]),
         }
     else:
         paths[base]["post"] = _operation(f"Create the {name}", ok_status="201", ok=wrapped, body=writable,
-                                         errors=writes)
+                                         errors=writes, parameters=[locale_parameter(locales, reading=False)])
     return paths
 
 
@@ -213,8 +242,8 @@ def _system_paths():
     }
 
 
-def build_openapi(types, include_private, extra_paths=None):
-    """Return the OpenAPI document (a dict) for ``types`` (compiled content types)."""
+def build_openapi(types, include_private, extra_paths=None, locales=("en",)):
+    """Return the OpenAPI document (a dict) for ``types`` (compiled content types) and the configured locales."""
     spec = APISpec(title="Folio content API", version=__version__, openapi_version="3.1.0",
                    info={"description": "Content types and entries of this Folio instance."})
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
@@ -228,7 +257,7 @@ def build_openapi(types, include_private, extra_paths=None):
         spec.components.schema(f"{compiled.name}.List", listing)
     paths = {**_system_paths(), **(extra_paths or {})}
     for compiled in types:
-        paths.update(_entry_paths(compiled))
+        paths.update(_entry_paths(compiled, locales))
     for path, operations in sorted(paths.items()):
         spec.path(path=path, operations={k: v for k, v in operations.items() if k != "parameters"},
                   parameters=operations.get("parameters"))

@@ -24,6 +24,14 @@ def entry_out(compiled, entry, draft, include_private, fields=None):
     return out
 
 
+def translation_out(compiled, entry, draft):
+    """One translation of an entry, as the translations list names it."""
+    return {
+        "id": entry.id, "type": compiled.name, "locale": entry.locale, "status": entry.status if draft else "published",
+        "version": entry.version if draft else entry.published_version, "updated_at": isoformat(entry.updated_at),
+    }
+
+
 def type_out(row, entries=None):
     out = {
         "name": row.name, "label": row.label, "description": row.description, "kind": row.kind,

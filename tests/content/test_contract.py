@@ -88,7 +88,7 @@ def test_every_registered_route_is_in_the_document(app, api, make_type):
         if not (rule.rule.startswith("/api") or rule.rule in {"/healthz", "/readyz"}):
             continue
         path = (rule.rule.replace("<int:number>", "{number}").replace("<entry_id>", "{id}")
-                .replace("<name>", "{name}"))
+                .replace("<name>", "{name}").replace("<locale>", "{locale}"))
         methods = {m.lower() for m in rule.methods} - {"head", "options"}
         # a content rule serves collections (post) or singletons (settings): the type decides
         concrete = [path.replace("<type_name>", name) for name in ("post", "settings")] if "<type_name>" in path \

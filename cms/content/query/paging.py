@@ -114,10 +114,12 @@ def row_values(entry, keys, document_of):
     return values
 
 
-def cursor_scope(compiled, state, keys):
-    """Return what a cursor is bound to: type, state and sort, fields by id (a namesake field is another key)."""
+def cursor_scope(compiled, state, keys, chain=None):
+    """Return what a cursor is bound to: type, state, sort (fields by id: a namesake field is another
+    key) and the locale chain of a localized list."""
     labels = ",".join(key.label + ("" if key.spec is None else f"@{key.spec.id}") for key in keys)
-    return f"{compiled.id}:{compiled.name}:{state}:{labels}"
+    scope = f"{compiled.id}:{compiled.name}:{state}:{labels}"
+    return scope if chain is None else f"{scope}:{'>'.join(chain)}"
 
 
 class Cursors:

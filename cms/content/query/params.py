@@ -10,8 +10,8 @@ from cms.content.query.predicates import All, Limits, parse_filters
 from cms.core.errors import BadRequest, parameter_error
 
 LIST_PARAMETERS = frozenset({"status", "page", "per_page", "cursor", "sort", "fields", "count", "populate", "filter",
-                             "q"})
-ENTRY_PARAMETERS = frozenset({"status", "fields", "populate"})
+                             "q", "locale"})
+ENTRY_PARAMETERS = frozenset({"status", "fields", "populate", "locale"})
 _FIELD_LIST = re.compile(r"^[a-z][a-z0-9_]{0,63}(,[a-z][a-z0-9_]{0,63})*\Z")
 MAX_QUERY_STRING = 8192
 MAX_Q = 200
@@ -30,6 +30,7 @@ class ListQuery:
     fields: tuple | None = None
     count: bool = True
     q: str | None = None  # full-text search (services/search.py)
+    locale: str | None = None  # a configured locale (read along its fallback chain), "*" (all), None (default)
 
 
 
@@ -114,4 +115,5 @@ def parse_list_query(args, config, query_string=b""):
         fields=parse_fields(args),
         count=parse_bool(args, "count", True),
         q=check_q(args["q"]) if "q" in args else None,
+        locale=args.get("locale"),
     )

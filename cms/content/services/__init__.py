@@ -6,8 +6,10 @@ Services check the policy, validate, write and flush; they never commit and neve
 
 from cms.content.services.entries import (
     create_entry,
+    create_translation,
     delete_entry,
     get_entry,
+    list_translations,
     publish_entry,
     unpublish_entry,
     update_entry,
@@ -25,7 +27,7 @@ from cms.content.services.types import (
 )
 
 __all__ = [
-    "compiled_type", "create_entry", "create_type", "delete_entry", "delete_type", "diff_revisions",
-    "export_type", "get_entry", "get_revision", "get_type", "list_entries", "list_revisions", "list_types",
+    "compiled_type", "create_entry", "create_translation", "create_type", "delete_entry", "delete_type", "diff_revisions",
+    "export_type", "get_entry", "get_revision", "get_type", "list_entries", "list_revisions", "list_translations", "list_types",
     "publish_entry", "restore_revision", "unpublish_entry", "update_entry", "update_type",
 ]

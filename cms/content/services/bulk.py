@@ -8,15 +8,14 @@ later line. Any bad line fails the whole import with ``line N: reason``; the cal
 """
 
 import json
-import re
 from datetime import UTC, datetime
 from itertools import islice
 
 import sqlalchemy as sa
-from flask import current_app
 from marshmallow import ValidationError
 
 from cms.content.fields.references import ID_PATTERN
+from cms.content.locales import current_locales
 from cms.content.models import ContentType, Entry, EntryRelation, EntryUnique, Revision
 from cms.content.services.integrity import derive_slugs, unique_hash
 from cms.content.services.sync import record_import
@@ -30,11 +29,10 @@ from cms.extensions import db
 ACTION = "content_type.manage"
 LINE_KEYS = frozenset({
     "id", "type", "locale", "status", "version", "created_at", "updated_at", "published_at",
-    "published_version", "data", "published",
+    "published_version", "data", "published", "translation_group",
 })
 REQUIRED_KEYS = ("id", "type", "data")
 STATUSES = ("draft", "published", "changed")
-LOCALE_PATTERN = re.compile(r"^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$")
 ENTRY_ID_MAX = 36  # the width of entries.id
 YIELD_PER = 1000
 LOOKUP_CHUNK = 500  # ids per IN (...) lookup
@@ -59,7 +57,7 @@ def timestamp(moment):
 # -- export ----------------------------------------------------------------------------------
 
 _EXPORT_COLUMNS = (
-    Entry.id, Entry.locale, Entry.status, Entry.version, Entry.created_at, Entry.updated_at,
+    Entry.id, Entry.locale, Entry.translation_group, Entry.status, Entry.version, Entry.created_at, Entry.updated_at,
     Entry.published_at, Entry.published_version, Entry.data, Entry.published_data,
 )
 
@@ -86,15 +84,21 @@ def _stream(rows):
 
 
 def export_line(compiled, entry):
-    """Return the export line of one entry (a row or an Entry)."""
+    """Return the export line of one entry (a row or an Entry).
+
+    ``translation_group`` is written only for a translation of another entry (else it is the id).
+    """
     published = entry.published_data
-    return {
+    line = {
         "id": entry.id, "type": compiled.name, "locale": entry.locale, "status": entry.status,
         "version": entry.version, "created_at": timestamp(entry.created_at),
         "updated_at": timestamp(entry.updated_at), "published_at": timestamp(entry.published_at),
         "published_version": entry.published_version, "data": compiled.to_input(entry.data),
         "published": compiled.to_input(published) if published is not None else None,
     }
+    if entry.translation_group != entry.id:
+        line["translation_group"] = entry.translation_group
+    return line
 
 
 # -- import ----------------------------------------------------------------------------------
@@ -130,7 +134,8 @@ class _Import:
         self.batch_size, self.progress = batch_size, progress
         self.rows = {row.name: row for row in db.session.scalars(sa.select(ContentType))}
         self.infos = {}
-        self.default_locale = current_app.config["DEFAULT_LOCALE"]
+        self.locales = current_locales()
+        self.translations = {}  # (translation group, locale) -> line
         self.now = utcnow()
         self.line_of, self.type_of = {}, {}  # entry id -> line number, type name
         self.singletons = {}  # type name -> (line, entry id)
@@ -173,9 +178,7 @@ class _Import:
 
     def _rows(self, number, item, info):
         compiled, entry_id = info.compiled, item["id"]
-        locale = item.get("locale") or self.default_locale
-        if not isinstance(locale, str) or len(locale) > 16 or not LOCALE_PATTERN.match(locale):
-            raise ImportFailed(number, f"{locale!r} is not a locale code (e.g. en, fr-CA)")
+        locale, group = self._translation(number, item, compiled)
         data = self._load(number, info, item["data"], "data")
         published = item.get("published")
         if published is None and not info.draft_publish:
@@ -198,10 +201,11 @@ class _Import:
                 raise ImportFailed(number, "published_version must not be greater than version")
             published_at = _moment(number, item, "published_at", updated_at)
         if compiled.kind == "singleton":
-            if compiled.name in self.singletons:
+            if compiled.name in self.singletons and self.singletons[compiled.name][2] != group:
                 line = self.singletons[compiled.name][0]
-                raise ImportFailed(number, f"{compiled.name!r} is a singleton and line {line} already holds its entry")
-            self.singletons[compiled.name] = (number, entry_id)
+                raise ImportFailed(number, f"{compiled.name!r} is a singleton and line {line} already holds its entry"
+                                   + (" (translations share line's translation_group)" if compiled.localized else ""))
+            self.singletons.setdefault(compiled.name, (number, entry_id, group))
         self._claim(number, info, entry_id, locale, data)
         references = compiled.references(data)
         for state, stored in (("draft", data), ("published", published)):
@@ -210,7 +214,8 @@ class _Import:
             for field_id, position, target, spec in references:
                 self.relations.append((number, entry_id, state, field_id, position, target, spec["target"], spec.name))
         entry = {
-            "id": entry_id, "type_id": compiled.id, "locale": locale, "status": status, "version": version,
+            "id": entry_id, "type_id": compiled.id, "locale": locale, "translation_group": group,
+            "status": status, "version": version,
             "data": data, "published_data": published, "published_version": published_version,
             "created_at": created_at, "updated_at": updated_at, "published_at": published_at,
             "created_by_id": None, "updated_by_id": None, "published_by_id": None,
@@ -218,6 +223,23 @@ class _Import:
         revision = {"entry_id": entry_id, "number": version, "action": "import", "type_version": compiled.version,
                     "data": data, "created_at": self.now, "created_by_id": self.actor_id}
         return number, entry, revision
+
+    def _translation(self, number, item, compiled):
+        """Return the line's ``(locale, translation group)``, checked against the configured locales."""
+        locale = item.get("locale") or self.locales.default
+        if locale not in self.locales.chains:
+            raise ImportFailed(number, f"{str(locale)[:40]!r} is not a configured locale "
+                               f"({', '.join(self.locales.codes)}; see LOCALES in the README)")
+        if locale != self.locales.default and not compiled.localized:
+            raise ImportFailed(number, f"{compiled.name!r} is not localized: its entries are in {self.locales.default} only")
+        group = item.get("translation_group") or item["id"]
+        if not isinstance(group, str) or len(group) > ENTRY_ID_MAX or not ID_PATTERN.match(group):
+            raise ImportFailed(number, f"translation_group must be an entry id (1-{ENTRY_ID_MAX} letters, digits, - or _)")
+        if (group, locale) in self.translations:
+            raise ImportFailed(number, f"line {self.translations[group, locale]} already holds the {locale} "
+                               "translation of this entry")
+        self.translations[group, locale] = number
+        return locale, group
 
     def _load(self, number, info, payload, label):
         if not isinstance(payload, dict):
@@ -257,6 +279,7 @@ class _Import:
             (replaced if held_by is not None else fresh).append(entry)
             types = self.report["types"]
             types[self.type_of[entry["id"]]] = types.get(self.type_of[entry["id"]], 0) + 1
+        self._check_translations(batch)
         record_import(fresh, replaced, self.type_of)
         if replaced:
             _replace(replaced)
@@ -315,12 +338,22 @@ class _Import:
                 raise ImportFailed(number, f"{name}{where} must point at a {kind}, but {target} is a {actual}")
 
     def _check_singletons(self):
-        for name, (number, entry_id) in self.singletons.items():
+        for name, (number, _entry_id, group) in self.singletons.items():
             other = db.session.scalar(
-                sa.select(Entry.id).where(Entry.type_id == self.rows[name].id, Entry.id != entry_id).limit(1)
+                sa.select(Entry.id).where(Entry.type_id == self.rows[name].id, Entry.translation_group != group).limit(1)
             )
             if other is not None:
                 raise ImportFailed(number, f"{name!r} is a singleton and already has the entry {other}")
+
+    def _check_translations(self, batch):
+        """Refuse a line whose locale of its translation group another entry in the database holds."""
+        lines = {(e["translation_group"], e["locale"]): (number, e["id"]) for number, e, _r in batch}
+        query = sa.select(Entry.translation_group, Entry.locale, Entry.id)
+        for group, locale, entry_id in _lookup(query, Entry.translation_group, sorted({g for g, _l in lines})):
+            number, line_id = lines.get((group, locale), (None, None))
+            if number is not None and entry_id != line_id:
+                raise ImportFailed(number, f"the entry {entry_id} in the database already holds the {locale} "
+                                   "translation of this entry")
 
 
 def _replace(entries):

@@ -6,6 +6,7 @@ from collections import OrderedDict
 import sqlalchemy as sa
 from flask import current_app
 
+from cms.content.locales import current_locales
 from cms.content.models import ContentType
 from cms.content.openapi import build_openapi
 from cms.content.services.types import compiled_type
@@ -46,7 +47,7 @@ def openapi_document(actor):
     types, include_private = _visible(actor)
     key = ("openapi", include_private, tuple(c.cache_key for c in types))
     cache = current_app.extensions.setdefault("folio.contract_cache", ContractCache())
-    return cache.get(key, lambda: build_openapi(types, include_private))
+    return cache.get(key, lambda: build_openapi(types, include_private, locales=current_locales().codes))
 
 
 def typescript_source(actor):

@@ -3,17 +3,18 @@
 import copy
 
 import sqlalchemy as sa
-from flask import current_app
 from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from cms.content.compiled import without_reference
 from cms.content.definitions import SYSTEM_KEYS
-from cms.content.models import ContentType, Entry, Revision
+from cms.content.locales import ALL, current_locales, pick
+from cms.content.models import Entry, Revision
 from cms.content.services import integrity
 from cms.content.services.sync import record_change
 from cms.content.services.types import compiled_type, find_type
 from cms.core.db import new_id, utcnow
-from cms.core.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from cms.core.errors import BadRequest, Conflict, NotFound, PreconditionFailed, ValidationFailed, parameter_error
 from cms.core.policy import authorize, can
 from cms.extensions import db
 
@@ -24,10 +25,11 @@ def _actor_id(actor):
     return getattr(actor, "id", None) if getattr(actor, "is_authenticated", False) else None
 
 
-def resolve(type_name, entry_id, actor, action):
+def resolve(type_name, entry_id, actor, action, locale=None):
     """Return ``(compiled type, entry or None)`` after checking ``action`` on the type.
 
-    ``entry_id`` None addresses a singleton; an id addresses a collection entry. An entry
+    ``entry_id`` None addresses a singleton (of a localized singleton, the translation in
+    ``locale``, by default the default locale's); an id addresses a collection entry. An entry
     that does not exist, or belongs to another type, is a 404.
     """
     compiled = compiled_type(find_type(type_name))
@@ -35,8 +37,12 @@ def resolve(type_name, entry_id, actor, action):
     if entry_id is None:
         if compiled.kind != "singleton":
             raise NotFound(f"{type_name!r} is a collection: address its entries by id.")
-        entry = db.session.scalar(sa.select(Entry).where(Entry.type_id == compiled.id).limit(1))
-        return compiled, entry
+        statement = sa.select(Entry).where(Entry.type_id == compiled.id)
+        if locale is not None:
+            _entry_locale(compiled, locale)
+        if compiled.localized:
+            statement = statement.where(Entry.locale == (locale or current_locales().default))
+        return compiled, db.session.scalar(statement.limit(1))
     if compiled.kind == "singleton":
         raise NotFound(f"{type_name!r} is a singleton: use /api/content/{type_name}.")
     entry = db.session.get(Entry, entry_id) if isinstance(entry_id, str) and len(entry_id) <= 36 else None
@@ -45,19 +51,26 @@ def resolve(type_name, entry_id, actor, action):
     return compiled, entry
 
 
-def singleton_exists(type_name):
-    """Return whether the singleton type ``type_name`` has its entry yet."""
-    type_id = sa.select(ContentType.id).where(ContentType.name == type_name).scalar_subquery()
-    return db.session.scalar(sa.select(Entry.id).where(Entry.type_id == type_id).limit(1)) is not None
-
-
 def may_read_drafts(actor, compiled):
     return can(actor, "entry.read_draft", compiled)
 
 
-def get_entry(type_name, entry_id, actor, draft=False):
-    """Return ``(compiled, entry)``; without ``draft`` only a published entry is found."""
+def get_entry(type_name, entry_id, actor, draft=False, chain=None):
+    """Return ``(compiled, entry)``; without ``draft`` only a published entry is found.
+
+    With a locale ``chain``, the entry's translation that comes first along it is returned
+    (for a singleton: the type's); types that are not localized ignore the chain.
+    """
     compiled, entry = resolve(type_name, entry_id, actor, "entry.read_draft" if draft else "entry.read")
+    if chain and chain != ALL and compiled.localized:
+        statement = sa.select(Entry).where(Entry.type_id == compiled.id, Entry.locale.in_(chain))
+        if entry_id is not None:
+            statement = statement.where(Entry.translation_group == entry.translation_group)
+        if not draft:
+            statement = statement.where(Entry.published_data.is_not(None))
+        entry = pick(db.session.scalars(statement).all(), chain)
+        if entry is None:
+            raise NotFound(f"No {type_name} here in {' or '.join(chain)}.")
     if entry is None or (not draft and entry.published_data is None):
         raise NotFound(f"No published {type_name} here." if entry else f"{type_name!r} has no content yet.")
     return compiled, entry
@@ -80,24 +93,84 @@ def _check_version(entry, expected_version):
         raise PreconditionFailed(details={"current_version": entry.version, "sent_version": expected_version})
 
 
-def create_entry(type_name, payload, actor, entry_id=None, locale=None):
-    """Create an entry (a draft, or published at once for types without draft/publish)."""
+def create_entry(type_name, payload, actor, entry_id=None, locale=None, translation_of=None):
+    """Create an entry (a draft, or published at once for types without draft/publish).
+
+    ``locale`` must be configured (types that are not localized take the default only);
+    ``translation_of`` (an Entry of the same type) makes the new entry one of its translations.
+    """
     compiled = compiled_type(find_type(type_name))
     authorize(actor, "entry.create", compiled)
-    if compiled.kind == "singleton" and db.session.scalar(sa.select(Entry.id).where(Entry.type_id == compiled.id)):
-        raise Conflict(f"{type_name!r} is a singleton and already has its entry; update it instead.")
+    locale = _entry_locale(compiled, locale)
+    if compiled.kind == "singleton" and translation_of is None:
+        existing = db.session.scalar(sa.select(Entry).where(Entry.type_id == compiled.id).limit(1))
+        if existing is not None and not compiled.localized:
+            raise Conflict(f"{type_name!r} is a singleton and already has its entry; update it instead.")
+        translation_of = existing
+    taken = _translation(translation_of, locale) if translation_of is not None else None
+    if taken is not None:
+        raise Conflict(f"This {type_name} already has a translation in {locale}.", {"entry": taken.id, "locale": locale})
     now = utcnow()
+    entry_id = entry_id or new_id()
     entry = Entry(
-        id=entry_id or new_id(), type_id=compiled.id, locale=locale or current_app.config["DEFAULT_LOCALE"],
-        status="draft", version=1, data={}, created_at=now, updated_at=now,
-        created_by_id=_actor_id(actor), updated_by_id=_actor_id(actor),
+        id=entry_id, type_id=compiled.id, locale=locale, status="draft", version=1, data={},
+        translation_group=translation_of.translation_group if translation_of is not None else entry_id,
+        created_at=now, updated_at=now, created_by_id=_actor_id(actor), updated_by_id=_actor_id(actor),
     )
+    if translation_of is not None and compiled.shared_specs:  # shared values come from the group
+        shared = {spec.id: translation_of.data[spec.id] for spec in compiled.shared_specs if spec.id in translation_of.data}
+        payload = {**compiled.to_input(shared), **_writable(payload)}
     stored, derived = _prepare(compiled, payload)
     entry.data = stored
-    db.session.add(entry)
-    db.session.flush()
+    if translation_of is None:
+        db.session.add(entry)
+        db.session.flush()
+    else:  # a concurrent writer may add the same translation first
+        try:
+            with db.session.begin_nested():
+                db.session.add(entry)
+        except IntegrityError:
+            raise Conflict(f"This {type_name} already has a translation in {locale}.", {"locale": locale}) from None
     _store(entry, compiled, derived, actor, "create")
     return compiled, entry
+
+
+def _entry_locale(compiled, locale):
+    locales = current_locales()
+    if locale is None:
+        return locales.default
+    locales.check(locale)
+    if locale != locales.default and not compiled.localized:
+        raise parameter_error("locale", f"{compiled.name!r} is not localized: its entries are in {locales.default} "
+                              "only (set options.localized to translate them).")
+    return locale
+
+
+def _translation(entry, locale):
+    return db.session.scalar(sa.select(Entry).where(Entry.translation_group == entry.translation_group,
+                                                    Entry.locale == locale))
+
+
+def create_translation(type_name, entry_id, locale, payload, actor):
+    """Create the translation in ``locale`` of an entry (or of a localized singleton)."""
+    compiled, source = resolve(type_name, entry_id, actor, "entry.create")
+    if not compiled.localized:
+        raise BadRequest(f"{type_name!r} is not localized: set options.localized to translate its entries.")
+    if source is None:
+        raise NotFound(f"{type_name!r} has no content yet.")
+    current_locales().check(locale)
+    return create_entry(type_name, payload, actor, locale=locale, translation_of=source)
+
+
+def list_translations(type_name, entry_id, actor, draft=False):
+    """Return ``(compiled, entries)``: every translation of an entry, default locale first."""
+    compiled, entry = get_entry(type_name, entry_id, actor, draft=draft)
+    statement = sa.select(Entry).where(Entry.translation_group == entry.translation_group)
+    if not draft:
+        statement = statement.where(Entry.published_data.is_not(None))
+    order = {code: rank for rank, code in enumerate(current_locales().codes)}
+    rows = sorted(db.session.scalars(statement), key=lambda e: (order.get(e.locale, len(order)), e.locale))
+    return compiled, rows
 
 
 def _prepare(compiled, payload, keep=None):
@@ -115,23 +188,32 @@ def _prepare(compiled, payload, keep=None):
     return stored, derived
 
 
-def _store(entry, compiled, derived, actor, action):
-    """Claim unique values, sync relations, publish if the type has no drafts, write a revision."""
+def _store(entry, compiled, derived, actor, action, share=True):
+    """Claim unique values, sync relations, publish if the type has no drafts, write a revision.
+
+    With ``share``, the entry's shared field values also reach its other translations.
+    """
     integrity.claim_uniques(entry, compiled, derived)
     integrity.sync_relations(entry, compiled, "draft", entry.data)
     if not compiled.draft_publish:
         _snapshot(entry, compiled, entry.data, actor)
     db.session.flush()
     _revision(entry, compiled, actor, action)
+    if share:
+        _share(entry, compiled, actor)
 
 
-def update_entry(type_name, entry_id, payload, actor, expected_version=None, merge=False, action="update"):
-    """Replace (PUT) or merge into (PATCH, RFC 7386) the working copy; singletons are upserted."""
-    compiled, entry = resolve(type_name, entry_id, actor, "entry.update")
+def update_entry(type_name, entry_id, payload, actor, expected_version=None, merge=False, action="update",
+                 locale=None):
+    """Replace (PUT) or merge into (PATCH, RFC 7386) the working copy; singletons are upserted.
+
+    ``locale`` picks a localized singleton's translation (created by its first write).
+    """
+    compiled, entry = resolve(type_name, entry_id, actor, "entry.update", locale)
     if entry is None:  # first write of a singleton: there is no version to match
         if expected_version is not None:
             raise PreconditionFailed("There is no entry yet, so it cannot be at the version you sent.")
-        return create_entry(type_name, payload, actor)
+        return create_entry(type_name, payload, actor, locale=locale)
     _check_version(entry, expected_version)
     unmentioned = {spec.id: entry.data[spec.id] for spec in compiled.slug_specs
                    if spec.name not in payload and entry.data.get(spec.id)}
@@ -149,6 +231,36 @@ def update_entry(type_name, entry_id, payload, actor, expected_version=None, mer
     db.session.flush()
     _store(entry, compiled, derived, actor, action)
     return compiled, entry
+
+
+def _share(entry, compiled, actor):
+    """Give the entry's other translations its values of the shared (``localized: false``) fields.
+
+    Each translation whose working copy changes gets a new version and a ``system`` revision;
+    like any edit, it reaches readers when that translation is next published.
+    """
+    specs = compiled.shared_specs
+    if not specs:
+        return
+    siblings = db.session.scalars(sa.select(Entry).where(Entry.translation_group == entry.translation_group,
+                                                         Entry.id != entry.id)).all()
+    for sibling in siblings:
+        data = dict(sibling.data)
+        for spec in specs:
+            if spec.id in entry.data:
+                data[spec.id] = copy.deepcopy(entry.data[spec.id])
+            else:
+                data.pop(spec.id, None)
+        if data == sibling.data:
+            continue
+        sibling.data = data
+        sibling.version += 1
+        sibling.updated_at = utcnow()
+        sibling.updated_by_id = _actor_id(actor)
+        if sibling.status == "published":
+            sibling.status = "changed"
+        db.session.flush()
+        _store(sibling, compiled, frozenset(), actor, "system", share=False)
 
 
 def merge_patch(target, patch):
@@ -174,9 +286,9 @@ def _snapshot(entry, compiled, stored, actor):
     record_change(entry, "publish", compiled.name)
 
 
-def publish_entry(type_name, entry_id, actor, expected_version=None):
+def publish_entry(type_name, entry_id, actor, expected_version=None, locale=None):
     """Validate the working copy fully and make it the published snapshot."""
-    compiled, entry = resolve(type_name, entry_id, actor, "entry.publish")
+    compiled, entry = resolve(type_name, entry_id, actor, "entry.publish", locale)
     if entry is None:
         raise NotFound(f"{type_name!r} has no content yet.")
     _check_version(entry, expected_version)
@@ -193,9 +305,9 @@ def publish_entry(type_name, entry_id, actor, expected_version=None):
     return compiled, entry
 
 
-def unpublish_entry(type_name, entry_id, actor, expected_version=None):
+def unpublish_entry(type_name, entry_id, actor, expected_version=None, locale=None):
     """Withdraw the published snapshot; the working copy stays."""
-    compiled, entry = resolve(type_name, entry_id, actor, "entry.publish")
+    compiled, entry = resolve(type_name, entry_id, actor, "entry.publish", locale)
     if entry is None or entry.published_data is None:
         raise Conflict("The entry is not published.")
     if not compiled.draft_publish:
@@ -211,9 +323,9 @@ def unpublish_entry(type_name, entry_id, actor, expected_version=None):
     return compiled, entry
 
 
-def delete_entry(type_name, entry_id, actor, expected_version=None):
+def delete_entry(type_name, entry_id, actor, expected_version=None, locale=None):
     """Delete an entry, applying each referencing field's ``on_delete`` (restrict or set_null)."""
-    compiled, entry = resolve(type_name, entry_id, actor, "entry.delete")
+    compiled, entry = resolve(type_name, entry_id, actor, "entry.delete", locale)
     if entry is None:
         raise NotFound(f"{type_name!r} has no content yet.")
     _check_version(entry, expected_version)

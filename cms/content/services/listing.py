@@ -7,6 +7,7 @@ from flask import current_app
 
 from cms.content.definitions import SYSTEM_KEYS
 from cms.content.compiled import CompiledType
+from cms.content.locales import ALL, best_translation, current_locales
 from cms.content.models import Entry
 from cms.content.query import paging
 from cms.content.query.params import ListQuery
@@ -56,6 +57,20 @@ def check_fields(compiled, fields, private_ok):
     return fields
 
 
+def _chain(compiled, locale):
+    """Return the locale chain a list of ``compiled`` is narrowed by, or None for every entry.
+
+    Types that are not localized have one entry per group whatever the locale asked for; a
+    localized type read without a locale is read in the default locale.
+    """
+    locales = current_locales()
+    if locale is not None and locale != ALL:
+        locales.check(locale)
+    if not compiled.localized or locale == ALL:
+        return None
+    return locales.chain(locale or locales.default)
+
+
 def list_entries(content_type, actor, query=None):
     """Return one Page of a type's entries as ``query`` (a ListQuery) asks.
 
@@ -79,8 +94,11 @@ def list_entries(content_type, actor, query=None):
     where = [Entry.type_id == compiled.id, compiler.where(query.filters)]
     if not query.draft:
         where.append(Entry.published_data.is_not(None))
+    chain = _chain(compiled, query.locale)
+    if chain is not None:
+        where.append(best_translation(Entry, chain, published=not query.draft))
     cursors = paging.Cursors(current_app.config["SECRET_KEY"])
-    scope = paging.cursor_scope(compiled, state, keys)
+    scope = paging.cursor_scope(compiled, state, keys, chain)
     statement = sa.select(Entry).where(*where)
     counter = sa.select(sa.func.count()).select_from(Entry).where(*where)
     search = Search(compiled, state, dialect, query.q) if query.q is not None else None

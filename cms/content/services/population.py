@@ -3,12 +3,16 @@
 Each level of the populate tree is one query for the target ids of that level across the whole
 page, so the number of queries depends on the populate depth, never on the page size. Published
 reads deliver the targets' published snapshots and leave unpublished targets out (a single
-relation becomes null, a many relation omits them); draft reads deliver working copies.
+relation becomes null, a many relation omits them); draft reads deliver working copies. Read with
+a locale chain, a target of a localized type is delivered in the first of its translations along
+the chain (the same query finds them).
 """
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import aliased
 
+from cms.content.locales import ALL, pick
 from cms.content.models import Entry
 from cms.content.query.populate import parse_populate
 from cms.content.schemas import entry_out
@@ -37,23 +41,49 @@ def plan_population(args, compiled, actor, draft, fields=None):
                           current_app.config["QUERY_MAX_DEPTH"], fields)
 
 
-def populate(tree, delivered, draft):
-    """Fill the relation stubs of ``delivered`` (entry dicts of one type) as ``tree`` asks, in place."""
+def populate(tree, delivered, draft, chain=None):
+    """Fill the relation stubs of ``delivered`` (entry dicts of one type) as ``tree`` asks, in place.
+
+    ``chain``: the locale chain to deliver localized targets in (None or ALL: the stored targets).
+    """
+    chain = None if chain == ALL else chain
     slots = [(item, node) for item in delivered for node in tree]
     while slots:
-        slots = _fill_level(slots, draft)
+        slots = _fill_level(slots, draft, chain)
     return delivered
 
 
-def _fill_level(slots, draft):
+def _find_targets(ids, draft, chain):
+    """Return ``{stub id: entry}``: each stored target, or its best translation along ``chain``."""
+    if chain is None:
+        statement = sa.select(Entry).where(Entry.id.in_(ids))
+        if not draft:
+            statement = statement.where(Entry.published_data.is_not(None))
+        return {entry.id: entry for entry in db.session.scalars(statement)}
+    stub = aliased(Entry)
+    statement = (
+        sa.select(stub.id, Entry)
+        .join(Entry, Entry.translation_group == stub.translation_group)
+        .where(stub.id.in_(ids), sa.or_(Entry.id == stub.id, Entry.locale.in_(chain)))
+    )
+    if not draft:
+        statement = statement.where(Entry.published_data.is_not(None))
+    candidates = {}
+    for stub_id, entry in db.session.execute(statement):
+        candidates.setdefault(stub_id, []).append(entry)
+    found = {}
+    for stub_id, entries in candidates.items():
+        localized = entries[0].content_type.options.get("localized", False)
+        found[stub_id] = pick(entries, chain) if localized else next((e for e in entries if e.id == stub_id), None)
+    return {stub_id: entry for stub_id, entry in found.items() if entry is not None}
+
+
+def _fill_level(slots, draft, chain):
     """Fill one level of ``(container dict, node)`` slots with one query; return the next level's."""
     wanted = {stub["id"] for container, node in slots for stub in _stubs(container.get(node.name))}
     if not wanted:
         return []
-    statement = sa.select(Entry).where(Entry.id.in_(sorted(wanted)))
-    if not draft:
-        statement = statement.where(Entry.published_data.is_not(None))
-    found = {entry.id: entry for entry in db.session.scalars(statement)}
+    found = _find_targets(sorted(wanted), draft, chain)
     made, next_slots = {}, []
 
     def target_of(node, stub):

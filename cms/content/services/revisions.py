@@ -10,17 +10,17 @@ from cms.extensions import db
 MAX_NUMBER = 2**31 - 1
 
 
-def list_revisions(type_name, entry_id, actor):
+def list_revisions(type_name, entry_id, actor, locale=None):
     """Return ``(compiled, entry, revisions)``, newest first."""
-    compiled, entry = _entry(type_name, entry_id, actor)
+    compiled, entry = _entry(type_name, entry_id, actor, locale)
     rows = db.session.scalars(
         sa.select(Revision).where(Revision.entry_id == entry.id).order_by(Revision.number.desc())
     ).all()
     return compiled, entry, rows
 
 
-def _entry(type_name, entry_id, actor):
-    compiled, entry = entries.resolve(type_name, entry_id, actor, "entry.read_draft")
+def _entry(type_name, entry_id, actor, locale=None):
+    compiled, entry = entries.resolve(type_name, entry_id, actor, "entry.read_draft", locale)
     if entry is None:
         raise NotFound(f"{type_name!r} has no content yet.")
     return compiled, entry
@@ -35,14 +35,14 @@ def _find(entry, number):
     return row
 
 
-def get_revision(type_name, entry_id, number, actor):
-    compiled, entry = _entry(type_name, entry_id, actor)
+def get_revision(type_name, entry_id, number, actor, locale=None):
+    compiled, entry = _entry(type_name, entry_id, actor, locale)
     return compiled, entry, _find(entry, number)
 
 
-def diff_revisions(type_name, entry_id, number, actor, against=None):
+def diff_revisions(type_name, entry_id, number, actor, against=None, locale=None):
     """Compare revision ``number`` with revision ``against`` (default: the current working copy)."""
-    compiled, entry = _entry(type_name, entry_id, actor)
+    compiled, entry = _entry(type_name, entry_id, actor, locale)
     old = compiled.to_input(_find(entry, number).data)
     new = compiled.to_input(_find(entry, against).data if against is not None else entry.data)
     changes = [
@@ -53,9 +53,9 @@ def diff_revisions(type_name, entry_id, number, actor, against=None):
     return {"from": number, "to": against if against is not None else entry.version, "changes": changes}
 
 
-def restore_revision(type_name, entry_id, number, actor, expected_version=None):
+def restore_revision(type_name, entry_id, number, actor, expected_version=None, locale=None):
     """Make an old revision the working copy again (a new revision; nothing is lost)."""
-    compiled, entry = _entry(type_name, entry_id, actor)
+    compiled, entry = _entry(type_name, entry_id, actor, locale)
     revision = _find(entry, number)
     return entries.update_entry(type_name, entry_id, compiled.to_input(revision.data), actor,
-                                expected_version=expected_version, action="restore")
+                                expected_version=expected_version, action="restore", locale=locale)
