@@ -254,26 +254,90 @@ def table(result):
     return "\n".join(rows)
 
 
-def write_markdown(result, command):
-    """Write the results table with the date, the machine and the command to bench/RESULTS.md."""
+def run_notes(result):
+    """The Markdown bullets that describe one run: date, machine, data, load, notes."""
     notes = "".join(f"- {name}: {note}\n" for name, note in result["notes"].items())
-    busy = max(result["load_average"]) > result["nproc"] / 2
-    if busy:
+    if max(result["load_average"]) > result["nproc"] / 2:
         notes += ("- **The machine was busy** (load average above half its CPUs): every rate is depressed; "
                   "compare the ratios, and rerun on a quiet machine before reading much into the rates.\n")
-    TABLE.write_text(
-        "# Benchmark results\n\nThe latest committed run of `bench/delivery.py` (see bench/README.md for what it "
-        "measures and how to read it).\n\n"
+    return (
         f"- **Date:** {result['when'][:16].replace('T', ' ')} UTC\n"
         f"- **Machine:** {result['nproc']} CPUs ({platform.machine()}), load average before the run "
         f"{result['load_average'][0]}, after {result['load_average'][1]}; Python {result['python']}\n"
-        f"- **Command:** `{command}`\n"
         f"- **Data:** {result['entries']:,} entries ({result['articles']:,} articles, two thirds published) on "
         f"{result['engine']}; bulk import {result['load_seconds']['import']} s, reindex "
         f"{result['load_seconds']['reindex']} s\n"
         f"- **Load:** {result['connections']} keep-alive connections from one Python process, "
-        f"{result['warmup']} s warm-up then {result['duration']} s per scenario\n"
-        f"{notes}\n{table(result)}\n\n" + SCENARIO_NOTES, encoding="utf-8")
+        f"{result['warmup']} s warm-up then {result['duration']} s per scenario\n{notes}")
+
+
+def _ratio(result, server, name):
+    return result["folio"][server]["scenarios"][name]["requests_per_second"] / max(
+        result["ceiling"]["scenarios"][name]["requests_per_second"], 0.1)
+
+
+def _p50(result, server, name):
+    return result["folio"][server]["scenarios"][name]["p50_ms"]
+
+
+def targets(results):
+    """Return the Markdown table of the issue's targets, each met or missed by how much (best server)."""
+    large, small = results[-1], results[0]
+    servers = list(large["folio"])
+    checks = []
+
+    def best(name, ratio_of):
+        server = max(servers, key=lambda one: ratio_of(one))
+        return server, ratio_of(server)
+
+    for name, floor, label in (("hot", 1.0, "hot cached read ≥ 100% of the ceiling"),
+                               ("list", 0.35, "uncached list (filter + sort + populate) ≥ 35%"),
+                               ("slug", 0.50, "single entry by slug ≥ 50%"),
+                               ("search", 0.20, "q= search ≥ 20%")):
+        if name in large["ceiling"]["scenarios"]:
+            server, value = best(name, lambda one, name=name: _ratio(large, one, name))
+            checks.append((label, f"{value:.2f} ({server})", value >= floor, f"{value / floor:.0%} of the target"))
+    server, value = best("list", lambda one: -large["folio"][one]["scenarios"]["list"]["p99_ms"]
+                         / max(_p50(large, one, "list"), 0.01))
+    checks.append(("list p99 ≤ 5 × p50", f"{-value:.1f} × ({server})", -value <= 5, ""))
+    server, value = best("deep", lambda one: -_p50(large, one, "deep_page") / max(_p50(large, one, "first_page"), 0.01))
+    checks.append(("cursor page at 90% ≤ 1.2 × first page p50", f"{-value:.2f} × ({server})", -value <= 1.2, ""))
+    queries = large["sql_per_request"]["list"]
+    checks.append(("SQL per list request independent of the page size", f"{queries} (tested in the suite)", True, ""))
+    if len(results) > 1:
+        server, value = best("scale", lambda one: -_p50(large, one, "list") / max(_p50(small, one, "list"), 0.01))
+        checks.append((f"scaling p50({large['entries']:,}) / p50({small['entries']:,}) of the list ≤ 1.3",
+                       f"{-value:.2f} ({server})", -value <= 1.3, ""))
+    rows = ["| target | measured | met |", "| --- | --- | --- |"]
+    rows += [f"| {label} | {measured} | {'yes' if met else 'no' + (f' ({note})' if note else '')} |"
+             for label, measured, met, note in checks]
+    return "\n".join(rows)
+
+
+def scaling(results):
+    """Return the Markdown table of p50 at each size over p50 at the smallest, per server and scenario."""
+    small = results[0]
+    head = " | ".join(f"p50 {r['entries']:,} ms" for r in results)
+    rows = [f"| server | scenario | {head} | p50 ratio {results[-1]['entries']:,} / {small['entries']:,} |",
+            "| --- | --- | " + "---: | " * len(results) + "---: |"]
+    for server in small["folio"]:
+        for name in small["folio"][server]["scenarios"]:
+            p50s = [_p50(r, server, name) for r in results]
+            rows.append(f"| folio, gunicorn {server} | {name} | " + " | ".join(str(p) for p in p50s)
+                        + f" | {p50s[-1] / max(p50s[0], 0.01):.2f} |")
+    return "\n".join(rows)
+
+
+def write_markdown(results, command, path=TABLE):
+    """Write the results (one table per size, targets, scaling) with the date, machine and command."""
+    parts = ["# Benchmark results\n\nThe latest committed run of `bench/delivery.py` (see bench/README.md for "
+             f"what it measures and how to read it).\n\n- **Command:** `{command}`\n"]
+    for result in results:
+        parts.append(f"## {result['entries']:,} entries on {result['engine']}\n\n{run_notes(result)}\n{table(result)}\n")
+    parts.append(f"## Targets (at {results[-1]['entries']:,} entries)\n\n{targets(results)}\n")
+    if len(results) > 1:
+        parts.append(f"## Scaling\n\n{scaling(results)}\n")
+    path.write_text("\n".join(parts) + "\n" + SCENARIO_NOTES, encoding="utf-8")
 
 
 SCENARIO_NOTES = """Scenarios: `list` cycles through 90 lists of 20 (`filter[featured]`, `filter[views][gte]`,
@@ -287,31 +351,42 @@ in-process with an SQLAlchemy event listener; RSS is each gunicorn worker's VmRS
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--entries", type=int, default=10_000, help="entries loaded (e.g. 100000, 1000000)")
+    parser.add_argument("--entries", default="10000",
+                        help="entries loaded; several sizes comma-separated (e.g. 10000,100000) add a scaling table")
     parser.add_argument("--database", help="postgresql+psycopg://user@host:port/<name>: create, use and drop it")
     parser.add_argument("--duration", type=float, default=8.0, help="measured seconds per scenario")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each scenario")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--worker-classes", default="sync,gthread", help="comma-separated gunicorn worker classes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument("--output", default=str(TABLE), help="the Markdown report to write")
     args = parser.parse_args(argv)
+    try:
+        sizes = [int(size) for size in args.entries.split(",")]
+    except ValueError:
+        parser.error("--entries takes whole numbers separated by commas")
     command = shlex.join(["python", "bench/delivery.py", *(sys.argv[1:] if argv is None else argv)])
     command = re.sub(r"(://[^:/@]+:)[^@/]+@", r"\1***@", command)  # never a password in RESULTS.md
-    load_before = os.getloadavg()[0]
 
-    with tempfile.TemporaryDirectory(prefix="folio-bench-delivery-") as folder:
-        url = make_database(args.database, folder)
-        try:
-            result = run(args, url, folder)
-        finally:
-            drop_database(url)
-    result.update(when=datetime.now(UTC).isoformat(), nproc=os.cpu_count(), python=platform.python_version(),
-                  load_average=[round(load_before, 2), round(os.getloadavg()[0], 2)], command=command)
+    results = []
+    for size in sizes:
+        load_before = os.getloadavg()[0]
+        args.entries = size
+        with tempfile.TemporaryDirectory(prefix="folio-bench-delivery-") as folder:
+            url = make_database(args.database, folder)
+            try:
+                result = run(args, url, folder)
+            finally:
+                drop_database(url)
+        result.update(when=datetime.now(UTC).isoformat(), nproc=os.cpu_count(), python=platform.python_version(),
+                      load_average=[round(load_before, 2), round(os.getloadavg()[0], 2)], command=command)
+        results.append(result)
+        print(f"\n{table(result)}\n", flush=True)
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    write_markdown(result, command)
-    print(f"\n{table(result)}\n\n  written to {RESULTS} and {TABLE}")
-    errors = sum(one["errors"] for run_ in [*result["folio"].values(), result["ceiling"]]
+    RESULTS.write_text(json.dumps(results if len(results) > 1 else results[0], indent=2) + "\n", encoding="utf-8")
+    write_markdown(results, command, Path(args.output))
+    print(f"  written to {RESULTS} and {args.output}")
+    errors = sum(one["errors"] for result in results for run_ in [*result["folio"].values(), result["ceiling"]]
                  for one in run_["scenarios"].values())
     if errors:
         print(f"FAIL: {errors} requests failed", file=sys.stderr)

@@ -41,6 +41,7 @@ DEFAULTS = {
     "RESPONSE_CACHE_MAX_BYTES": 32 * 1024 * 1024,  # bytes kept per process (memory)
     "RESPONSE_CACHE_TTL": 300,  # seconds (redis)
     "RESPONSE_CACHE_PREFIX": "folio:responses",  # Redis key namespace
+    "COUNT_CACHE_SIZE": 5000,  # list totals of published reads kept per process, keyed by content version (0: off)
 }
 
 

@@ -12,6 +12,7 @@ Three parts, all configured by settings (``FOLIO_CDN_*``, ``FOLIO_RESPONSE_CACHE
 - The response cache stores declared anonymous answers under a key that includes the content
   version (the newest ``content_changes.seq`` and a digest of ``content_types``), read with one
   query per request: a publish in any process changes the key, so nothing stale is served.
+  The count cache keeps list totals of published reads the same way (``cached_count``).
 
 Core: knows the two tables by name only, imports nothing from the content area.
 """
@@ -23,7 +24,7 @@ import threading
 from collections import OrderedDict
 
 import sqlalchemy as sa
-from flask import current_app, g, has_app_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 from flask_login import current_user
 
 from cms.extensions import db
@@ -222,12 +223,41 @@ def build_response_cache(config):
 
 
 def content_version():
-    """Return the content version: the feed's end and a digest of the types, in one query."""
+    """Return the content version: the feed's end and a digest of the types, in one query.
+
+    Read once per request (a GET changes nothing it depends on); outside a request, every call reads it.
+    """
+    memo = g.get("folio_content_version") if has_request_context() else None
+    if memo is not None and memo[0] is request._get_current_object():
+        return memo[1]
     statement = sa.select(
         sa.select(sa.func.max(_changes.c.seq)).scalar_subquery(), sa.func.count(), sa.func.max(_types.c.id),
         sa.func.sum(_types.c.version), sa.func.max(_types.c.updated_at),
     ).select_from(_types)
-    return "/".join(str(value) for value in db.session.execute(statement).one())
+    version = "/".join(str(value) for value in db.session.execute(statement).one())
+    if has_request_context() and request.method in {"GET", "HEAD"}:
+        g.folio_content_version = (request._get_current_object(), version)
+    return version
+
+
+def cached_count(statement):
+    """Return ``SELECT count(*) …`` over published content, from the count cache when it holds it.
+
+    Keyed by the statement (SQL and parameters) and the content version, so a publish in any
+    process gives every later request a new key: a total is never stale.
+    """
+    cache = current_app.extensions.get("folio.count_cache")
+    if cache is None:
+        return db.session.scalar(statement)
+    compiled = statement.compile(dialect=db.session.get_bind().dialect)
+    material = f"{compiled}\0{sorted(compiled.params.items())!r}\0{content_version()}"
+    key = hashlib.sha256(material.encode()).hexdigest()
+    stored = cache.get(key)
+    if stored is not None:
+        return int(stored)
+    total = db.session.scalar(statement)
+    cache.set(key, str(total).encode())
+    return total
 
 
 def _is_anonymous_read():
@@ -312,4 +342,6 @@ def apply_headers(response):
 def init_app(app):
     """Build the app's response cache and attach the purge listeners."""
     app.extensions["folio.response_cache"] = build_response_cache(app.config)
+    size = app.config["COUNT_CACHE_SIZE"]
+    app.extensions["folio.count_cache"] = MemoryCache(size, size * 256) if size > 0 else None
     listen_for_purges()

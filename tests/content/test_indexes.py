@@ -361,6 +361,20 @@ def test_the_list_api_reads_through_the_type_s_indexes(filled, list_plan, admin,
     assert name in list_plan(params, token=admin.token if token else None)
 
 
+@pytest.mark.parametrize("sort", ["-views", "views"])
+def test_a_cursor_page_seeks_its_position_in_the_index_instead_of_scanning_to_it(filled, list_plan, api, sort):
+    first = api.get("/api/content/article", query_string={"sort": sort, "per_page": "2"}, token=None).json
+    spec_id = filled.by_name["views"].id
+
+    plan = list_plan({"sort": sort, "per_page": "2", "cursor": first["meta"]["next_cursor"]})
+
+    assert f"ix_f_{filled.id}_{spec_id}_p" in plan
+    if "QUERY PLAN" not in plan and "Index" not in plan:  # SQLite: the search names the range
+        assert "<expr><?" in plan or "<expr>>?" in plan, plan
+    else:  # PostgreSQL: the range is an index condition, not a filter over every row
+        assert "Index Cond" in plan and ("<" in plan.split("Index Cond", 1)[1] or ">" in plan.split("Index Cond", 1)[1])
+
+
 def test_with_statistics_a_selective_filter_in_the_default_order_uses_the_field_s_index(filled, list_plan, db):
     db.session.execute(sa.text("ANALYZE entries"))
 

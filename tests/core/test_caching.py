@@ -507,3 +507,72 @@ def test_an_unreachable_redis_is_a_miss_not_an_error(fresh_database_url, tmp_pat
 
     assert first.status_code == again.status_code == 200
     assert again.headers["X-Folio-Cache"] == "miss"
+
+
+# -- the count cache -------------------------------------------------------------------------------
+
+def _counts(statements):
+    """The statements that count a list's entries (not the content version's count of types)."""
+    return [sql for sql in statements if "count(" in sql.lower() and "content_types" not in sql]
+
+
+@pytest.fixture
+def no_response_cache(app, monkeypatch):
+    """Read through the query path, so that only the count cache can save work."""
+    monkeypatch.setitem(app.extensions, "folio.response_cache", None)
+
+
+def test_a_published_total_is_counted_once_per_content_version(api, blog, make_entry, count_queries,
+                                                                no_response_cache):
+    for title in ("a", "b", "c"):
+        make_entry("post", publish=True, title=title)
+    path = "/api/content/post?filter[title][ne]=b&per_page=1"
+
+    with count_queries() as first:
+        assert api.get(path, token=None).json["meta"]["total"] == 2
+    with count_queries() as second:  # another page of the same list shares its total
+        assert api.get(f"{path}&page=2", token=None).json["meta"]["total"] == 2
+    make_entry("post", publish=True, title="d")
+    with count_queries() as after_publish:
+        assert api.get(path, token=None).json["meta"]["total"] == 3
+
+    assert (len(_counts(first)), len(_counts(second)), len(_counts(after_publish))) == (1, 0, 1)
+
+
+def test_draft_totals_are_always_counted(api, blog, make_entry, count_queries, no_response_cache):
+    make_entry("post", title="a")
+    assert api.get("/api/content/post?status=draft").json["meta"]["total"] == 1
+    make_entry("post", title="b")  # drafts do not change the content version
+
+    with count_queries() as statements:
+        assert api.get("/api/content/post?status=draft").json["meta"]["total"] == 2
+    assert len(_counts(statements)) == 1
+
+
+def test_the_count_cache_can_be_turned_off(api, blog, make_entry, count_queries, no_response_cache, app,
+                                           monkeypatch):
+    monkeypatch.setitem(app.extensions, "folio.count_cache", None)
+    make_entry("post", publish=True, title="a")
+    api.get("/api/content/post", token=None)
+
+    with count_queries() as statements:
+        assert api.get("/api/content/post", token=None).json["meta"]["total"] == 1
+    assert len(_counts(statements)) == 1
+
+
+def test_a_total_is_never_stale_after_a_publish_in_another_process(live_app, second_app):
+    headers = _admin_token(live_app)
+    one, two = live_app.test_client(), second_app.test_client()
+    for app_ in (live_app, second_app):
+        app_.extensions["folio.response_cache"] = None
+    assert one.post("/api/content-types", json={"name": "post", "fields": POST[:1]}, headers=headers).status_code == 201
+    first = one.post("/api/content/post", json={"title": "One"}, headers=headers).json["data"]
+    one.post(f"/api/content/post/{first['id']}/publish", headers=headers)
+    totals = [one.get("/api/content/post").json["meta"]["total"]]
+    second = two.post("/api/content/post", json={"title": "Two"}, headers=headers).json["data"]
+    two.post(f"/api/content/post/{second['id']}/publish", headers=headers)
+    totals.append(one.get("/api/content/post").json["meta"]["total"])
+    two.delete(f"/api/content/post/{first['id']}", headers=headers)
+    totals.append(one.get("/api/content/post").json["meta"]["total"])
+
+    assert totals == [1, 2, 1]

@@ -80,25 +80,46 @@ def order_by(keys, document, dialect):
     return clauses
 
 
-def after(keys, values, document, dialect):
-    """Return the condition "comes after the row whose sort values are ``values``"."""
+def splits_at_nulls(keys, values):
+    """Say whether the rest of a list after ``values`` is best read in two parts.
+
+    Descending from a value, what follows is the smaller values and then the entries without a
+    value (they sort last). "Smaller, or missing" is not a range an index can seek to, so the
+    list reads ``after(..., nulls=False)`` (a range) and, when that runs out, ``missing(keys)``.
+    """
+    return keys[0].descending and values[0] is not None
+
+
+def missing(keys, document, dialect):
+    """The entries without a value for the first sort key: the tail of a descending order."""
+    return sort_expression(keys[0], document, dialect).is_(None)
+
+
+def after(keys, values, document, dialect, nulls=True):
+    """Return the condition "comes after the row whose sort values are ``values``".
+
+    ``nulls=False`` leaves out the entries without a first sort value (see ``splits_at_nulls``).
+    """
     # SQLAlchemy refuses to order-compare a bare True/False; as bound values they compare like others
     values = [sa.literal(value, sa.Boolean) if isinstance(value, bool) else value for value in values]
     alternatives, equal_so_far = [], []
-    for key, value in zip(keys, values, strict=True):
+    for index, (key, value) in enumerate(zip(keys, values, strict=True)):
         expr = sort_expression(key, document, dialect)
-        alternatives.append(sa.and_(*equal_so_far, _beyond(expr, value, key.descending)))
+        alternatives.append(sa.and_(*equal_so_far, _beyond(expr, value, key.descending, nulls or index > 0)))
         equal_so_far.append(expr.is_(None) if value is None else expr == value)
     condition = sa.or_(*alternatives)
     first, value = keys[0], values[0]
-    if value is not None and not first.descending:  # lets an index range-scan from the cursor on
-        condition = sa.and_(sort_expression(first, document, dialect) >= value, condition)
+    if value is not None and (not first.descending or not nulls):  # lets an index range-scan from the cursor on
+        bound = sort_expression(first, document, dialect)
+        condition = sa.and_(bound <= value if first.descending else bound >= value, condition)
     return condition
 
 
-def _beyond(expr, value, descending):
+def _beyond(expr, value, descending, nulls=True):
     if descending:
-        return sa.false() if value is None else sa.or_(expr < value, expr.is_(None))
+        if value is None:
+            return sa.false()
+        return sa.or_(expr < value, expr.is_(None)) if nulls else expr < value
     return expr.is_not(None) if value is None else expr > value
 
 

@@ -14,6 +14,7 @@ from cms.content.query.params import ListQuery
 from cms.content.query.sql import PredicateCompiler
 from cms.content.services.search import Search
 from cms.content.services.types import compiled_type, find_type
+from cms.core.caching import cached_count
 from cms.core.errors import BadRequest, parameter_error
 from cms.core.policy import authorize, can
 from cms.extensions import db
@@ -108,17 +109,23 @@ def list_entries(content_type, actor, query=None):
             "Results ranked by relevance page with page, not cursor (or give a sort)."]}})
     if search is not None:
         statement, counter = search.narrow(statement), search.narrow(counter)
+    tail = None  # a second statement for what follows the first one's rows (see paging.splits_at_nulls)
     if query.cursor is not None:  # checked before any entry is read
         values = cursors.decode(query.cursor, scope, keys)
-        statement = statement.where(paging.after(keys, values, document, dialect))
+        if paging.splits_at_nulls(keys, values):
+            tail = statement.where(paging.missing(keys, document, dialect))
+            statement = statement.where(paging.after(keys, values, document, dialect, nulls=False))
+        else:
+            statement = statement.where(paging.after(keys, values, document, dialect))
     else:
         statement = statement.offset((query.page - 1) * query.per_page)
     total = None
-    if query.count:
-        total = db.session.scalar(counter)
+    if query.count:  # published totals change only with the content version: cacheable
+        total = db.session.scalar(counter) if query.draft else cached_count(counter)
     order = search.order if ranked else paging.order_by(keys, document, dialect)
-    statement = statement.order_by(*order).limit(query.per_page + 1)
-    rows = db.session.scalars(statement).all()
+    rows = db.session.scalars(statement.order_by(*order).limit(query.per_page + 1)).all()
+    if tail is not None and len(rows) <= query.per_page:
+        rows += db.session.scalars(tail.order_by(*order).limit(query.per_page + 1 - len(rows))).all()
     next_cursor = None
     if len(rows) > query.per_page:
         rows = rows[: query.per_page]
