@@ -222,6 +222,12 @@ def update_entry(type_name, entry_id, payload, actor, expected_version=None, mer
     stored, derived = _prepare(compiled, payload, keep=unmentioned)
     if stored == entry.data:
         return compiled, entry
+    _edit(entry, compiled, stored, derived, actor, action)
+    return compiled, entry
+
+
+def _edit(entry, compiled, stored, derived, actor, action, share=True):
+    """Make ``stored`` the entry's working copy: a new version, then ``_store``."""
     entry.data = stored
     entry.version += 1
     entry.updated_at = utcnow()
@@ -229,8 +235,7 @@ def update_entry(type_name, entry_id, payload, actor, expected_version=None, mer
     if entry.status == "published":
         entry.status = "changed"
     db.session.flush()
-    _store(entry, compiled, derived, actor, action)
-    return compiled, entry
+    _store(entry, compiled, derived, actor, action, share)
 
 
 def _share(entry, compiled, actor):
@@ -251,16 +256,8 @@ def _share(entry, compiled, actor):
                 data[spec.id] = copy.deepcopy(entry.data[spec.id])
             else:
                 data.pop(spec.id, None)
-        if data == sibling.data:
-            continue
-        sibling.data = data
-        sibling.version += 1
-        sibling.updated_at = utcnow()
-        sibling.updated_by_id = _actor_id(actor)
-        if sibling.status == "published":
-            sibling.status = "changed"
-        db.session.flush()
-        _store(sibling, compiled, frozenset(), actor, "system", share=False)
+        if data != sibling.data:
+            _edit(sibling, compiled, data, frozenset(), actor, "system", share=False)
 
 
 def merge_patch(target, patch):
