@@ -16,3 +16,10 @@ def error_of(response, status, code=None):
 def error_details(response, status, code):
     """Assert the one JSON error shape; return its details."""
     return error_of(response, status, code)["details"]
+
+
+def publish(api, entry):
+    """Publish ``entry`` (a delivered entry dict) through the API; return the published entry."""
+    response = api.post(f"/api/content/{entry['type']}/{entry['id']}/publish")
+    assert response.status_code == 200, response.json
+    return response.json["data"]

@@ -12,7 +12,7 @@ from cms.config import load_settings
 from cms.content.locales import locales_from_settings
 from cms.content.models import Entry, Revision
 from tests.conftest import table_count
-from tests.helpers import error_details, error_of
+from tests.helpers import error_details, error_of, publish
 
 LOCALIZED = {"localized": True}
 
@@ -34,27 +34,21 @@ def created(response):
     return response.json["data"]
 
 
-def published(api, entry):
-    response = api.post(f"/api/content/{entry['type']}/{entry['id']}/publish")
-    assert response.status_code == 200, response.json
-    return response.json["data"]
-
-
 @pytest.fixture
 def library(api, model):
     """Three articles: "one" in en+fr, "two" in en only, "three" in en+fr+de (fr unpublished)."""
-    ann = published(api, created(api.post("/api/content/person", json={"name": "Ann", "bio": "Writer"})))
-    ann_fr = published(api, created(api.post(f"/api/content/person/{ann['id']}/translations/fr",
+    ann = publish(api, created(api.post("/api/content/person", json={"name": "Ann", "bio": "Writer"})))
+    ann_fr = publish(api, created(api.post(f"/api/content/person/{ann['id']}/translations/fr",
                                              json={"name": "Anne", "bio": "Écrivaine"})))
     entries = {"ann": ann, "ann_fr": ann_fr}
     for views, title in enumerate(("one", "two", "three"), start=1):
-        entries[title] = published(api, created(api.post("/api/content/article", json={
+        entries[title] = publish(api, created(api.post("/api/content/article", json={
             "title": title.capitalize(), "views": views, "author": ann["id"]})))
     for title in ("one", "three"):
         entries[f"{title}_fr"] = created(api.post(f"/api/content/article/{entries[title]['id']}/translations/fr",
                                                   json={"title": f"{title.capitalize()} (fr)"}))
-    published(api, entries["one_fr"])
-    entries["three_de"] = published(api, created(api.post(
+    publish(api, entries["one_fr"])
+    entries["three_de"] = publish(api, created(api.post(
         f"/api/content/article/{entries['three']['id']}/translations/de", json={"title": "Drei"})))
     return entries
 
@@ -175,7 +169,7 @@ def test_a_localized_slug_is_unique_per_locale(api, model):
 
 def test_an_entry_can_start_in_any_configured_locale(api, model):
     entry = created(api.post("/api/content/article?locale=de", json={"title": "Nur deutsch"}))
-    published(api, entry)
+    publish(api, entry)
 
     assert entry["locale"] == "de"
     assert listed(api, "locale=de")[0] == [("Nur deutsch", "de")]
@@ -257,12 +251,12 @@ def test_anonymous_callers_cannot_read_drafts_through_a_locale(api, library):
 def test_reading_in_a_locale_runs_the_same_queries_for_one_entry_as_for_many(app, api, model, count_queries,
                                                                              monkeypatch):
     monkeypatch.setitem(app.extensions, "folio.count_cache", None)  # every request counts, as the first one does
-    ann = published(api, created(api.post("/api/content/person", json={"name": "Ann"})))
-    published(api, created(api.post(f"/api/content/person/{ann['id']}/translations/fr", json={"name": "Anne"})))
+    ann = publish(api, created(api.post("/api/content/person", json={"name": "Ann"})))
+    publish(api, created(api.post(f"/api/content/person/{ann['id']}/translations/fr", json={"name": "Anne"})))
     for i in range(30):
-        entry = published(api, created(api.post("/api/content/article", json={"title": f"A{i}", "author": ann["id"]})))
+        entry = publish(api, created(api.post("/api/content/article", json={"title": f"A{i}", "author": ann["id"]})))
         if i % 2:
-            published(api, created(api.post(f"/api/content/article/{entry['id']}/translations/fr",
+            publish(api, created(api.post(f"/api/content/article/{entry['id']}/translations/fr",
                                             json={"title": f"F{i}"})))
 
     def run(per_page):

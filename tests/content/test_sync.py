@@ -14,7 +14,7 @@ from cms.content.services import sync
 from cms.core.policy import SYSTEM
 from cms.extensions import db as _db
 from tests.conftest import table_count
-from tests.helpers import error_details
+from tests.helpers import error_details, publish
 
 POST = [
     {"name": "title", "type": "string", "required": True},
@@ -53,12 +53,6 @@ def ids(body, key="entries"):
 def view(api, entry, token="default"):
     """Return the published entry as GET /api/content/<type>/<id> delivers it to the same caller."""
     response = api.get(f"/api/content/{entry['type']}/{entry['id']}", token=token)
-    assert response.status_code == 200, response.json
-    return response.json["data"]
-
-
-def publish(api, entry):
-    response = api.post(f"/api/content/{entry['type']}/{entry['id']}/publish")
     assert response.status_code == 200, response.json
     return response.json["data"]
 

@@ -7,7 +7,7 @@ from flask import current_app
 
 from cms.content.definitions import SYSTEM_KEYS
 from cms.content.compiled import CompiledType
-from cms.content.locales import ALL, best_translation, current_locales
+from cms.content.locales import ALL, best_translation, current_locales, requested_chain
 from cms.content.models import Entry
 from cms.content.query import paging
 from cms.content.query.params import ListQuery
@@ -64,12 +64,10 @@ def _chain(compiled, locale):
     Types that are not localized have one entry per group whatever the locale asked for; a
     localized type read without a locale is read in the default locale.
     """
-    locales = current_locales()
-    if locale is not None and locale != ALL:
-        locales.check(locale)
-    if not compiled.localized or locale == ALL:
+    chain = requested_chain(locale)  # refuses a locale that is not configured, even for such types
+    if not compiled.localized or chain == ALL:
         return None
-    return locales.chain(locale or locales.default)
+    return chain or current_locales().chain(current_locales().default)
 
 
 def list_entries(content_type, actor, query=None):

@@ -54,28 +54,22 @@ def populate(tree, delivered, draft, chain=None):
 
 
 def _find_targets(ids, draft, chain):
-    """Return ``{stub id: entry}``: each stored target, or its best translation along ``chain``."""
+    """Return ``{stub id: [entries]}``: each stored target and, read along ``chain``, its translations there."""
     if chain is None:
-        statement = sa.select(Entry).where(Entry.id.in_(ids))
-        if not draft:
-            statement = statement.where(Entry.published_data.is_not(None))
-        return {entry.id: entry for entry in db.session.scalars(statement)}
-    stub = aliased(Entry)
-    statement = (
-        sa.select(stub.id, Entry)
-        .join(Entry, Entry.translation_group == stub.translation_group)
-        .where(stub.id.in_(ids), sa.or_(Entry.id == stub.id, Entry.locale.in_(chain)))
-    )
+        statement = sa.select(Entry.id, Entry).where(Entry.id.in_(ids))
+    else:
+        stub = aliased(Entry)
+        statement = (
+            sa.select(stub.id, Entry)
+            .join(Entry, Entry.translation_group == stub.translation_group)
+            .where(stub.id.in_(ids), sa.or_(Entry.id == stub.id, Entry.locale.in_(chain)))
+        )
     if not draft:
         statement = statement.where(Entry.published_data.is_not(None))
-    candidates = {}
-    for stub_id, entry in db.session.execute(statement):
-        candidates.setdefault(stub_id, []).append(entry)
     found = {}
-    for stub_id, entries in candidates.items():
-        localized = entries[0].content_type.options.get("localized", False)
-        found[stub_id] = pick(entries, chain) if localized else next((e for e in entries if e.id == stub_id), None)
-    return {stub_id: entry for stub_id, entry in found.items() if entry is not None}
+    for stub_id, entry in db.session.execute(statement):
+        found.setdefault(stub_id, []).append(entry)
+    return found
 
 
 def _fill_level(slots, draft, chain):
@@ -88,7 +82,11 @@ def _fill_level(slots, draft, chain):
 
     def target_of(node, stub):
         """Return the delivered target of ``stub`` for ``node`` (one dict per node and entry), or None."""
-        entry = found.get(stub["id"])
+        candidates = found.get(stub["id"], ())
+        if chain is not None and node.target.localized:
+            entry = pick(candidates, chain)
+        else:
+            entry = next((candidate for candidate in candidates if candidate.id == stub["id"]), None)
         if entry is None or entry.type_id != node.target.id:
             return None
         key = (node.path, entry.id)
