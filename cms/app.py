@@ -1,7 +1,6 @@
 """The application factory: a list of small named steps."""
 
-from flask import Flask, g, request
-from flask_login import current_user
+from flask import Flask, request
 
 from cms.config import check_production_settings, instance_path_from_env, load_settings
 from cms.extensions import db, login_manager
@@ -48,18 +47,23 @@ def configure_database(app):
 
 
 def configure_auth(app):
-    from cms.auth.loaders import load_session_user, load_token_user
+    from cms.auth import limits
+    from cms.auth.loaders import authenticate, load_session_user
+    from cms.auth.principals import AnonymousCaller
 
     login_manager.init_app(app)
     login_manager.user_loader(load_session_user)
-    login_manager.request_loader(load_token_user)
+    login_manager.anonymous_user = AnonymousCaller
+    login_manager.session_protection = None  # sessions are rows: sign-out and password changes end them
+    limits.init_app(app)
+    app.before_request(authenticate)
+    origins = app.config["CORS_ORIGINS"]
+    if origins:
+        from flask_cors import CORS
 
-    @app.before_request
-    def authenticate():
-        """Resolve the caller afresh per request, so a bad token is a 401 before the view runs."""
-        g.pop("_login_user", None)  # an outer app context (tests, CLI) may hold an earlier caller
-        if request.path.startswith("/api"):
-            current_user._get_current_object()
+        CORS(app, resources={r"/api/*": {"origins": origins}}, supports_credentials=app.config["CORS_CREDENTIALS"],
+             allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-CSRF-Token"],
+             expose_headers=["ETag", "Retry-After", "X-Folio-Cache"], max_age=600)
 
 
 def configure_plugins(app):
@@ -82,6 +86,9 @@ def configure_content(app):
 
 
 def configure_blueprints(app):
+    from cms.audit.api import bp as audit_api
+    from cms.auth.accounts_api import bp as accounts_api
+    from cms.auth.api import bp as auth_api
     from cms.content.api import bp as content_api
     from cms.content.contract_api import bp as contract_api
     from cms.content.sync_api import bp as sync_api
@@ -91,6 +98,12 @@ def configure_blueprints(app):
     app.register_blueprint(content_api)
     app.register_blueprint(contract_api)
     app.register_blueprint(sync_api)
+    app.register_blueprint(auth_api)
+    app.register_blueprint(accounts_api)
+    app.register_blueprint(audit_api)
+    from cms.auth.openapi import access_paths
+
+    app.extensions["folio.openapi_paths"] = [access_paths]  # documented in /api/openapi.json beside content
 
 
 def configure_errors(app):
@@ -105,10 +118,18 @@ def configure_http(app):
     caching.init_app(app)
     app.before_request(caching.serve_cached)
 
+    production = app.config["ENV"] == "production"
+
     @app.after_request
-    def api_headers(response):
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if production:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if not request.path.startswith("/api"):
             return response
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
         return caching.apply_headers(response)

@@ -32,7 +32,18 @@ DEFAULTS = {
     "QUERY_MAX_IN": 1000,  # values in an in/nin filter
     "QUERY_MAX_OR": 20,  # alternatives in filter[or]
     "SCHEMA_CACHE_SIZE": 256,  # compiled content-type schemas kept per process
-    "TOKEN_TOUCH_SECONDS": 60,  # how often a token's last_used_at is written
+    "TOKEN_TOUCH_SECONDS": 60,  # how often a token's last_used_at (and a session's last_seen_at) is written
+    "SESSION_LIFETIME_SECONDS": 7 * 24 * 3600,  # a sign-in lasts this long (server-side; sign-out ends it)
+    "PASSWORD_RESET_SECONDS": 3600,  # how long a reset link works (once)
+    "PASSWORD_RESET_URL": "",  # where reset links point (empty: <this host>/admin/reset-password)
+    "PREVIEW_TOKEN_SECONDS": 3600,  # default lifetime of a preview token
+    "PREVIEW_TOKEN_MAX_SECONDS": 7 * 24 * 3600,
+    "LOGIN_RATE_LIMIT": "20 per minute",  # sign-in, reset and password attempts per address
+    "LOGIN_LOCKOUT": "5 per 15 minutes",  # failed sign-ins per account before it is locked for the window
+    "RATE_LIMIT_STORAGE": "",  # a limits storage URI (memory://, redis://…); empty: REDIS_URL, else memory
+    "PROXY_HOPS": 0,  # trusted reverse proxies in front (X-Forwarded-For/-Proto hops to believe)
+    "CORS_ORIGINS": [],  # frontend origins allowed to call the API from browsers (never * with credentials)
+    "CORS_CREDENTIALS": False,  # let those origins send the session cookie
     "CDN_MAX_AGE": 60,  # s-maxage of anonymous published reads (CDNs purge by Surrogate-Key sooner)
     "CDN_STALE_WHILE_REVALIDATE": 30,
     "CDN_SURROGATE_KEYS_MAX": 300,  # beyond: type keys only (Fastly caps the header at 16 KB)
@@ -107,7 +118,10 @@ def _instance_file_settings(instance):
 
 
 def check_production_settings(settings):
-    """Refuse settings that are unsafe in production."""
+    """Refuse settings that are unsafe in production (and CORS settings that are unsafe anywhere)."""
+    if settings["CORS_CREDENTIALS"] and "*" in settings["CORS_ORIGINS"]:
+        raise RuntimeError("FOLIO_CORS_ORIGINS may not be * when FOLIO_CORS_CREDENTIALS is on: "
+                           "list the frontend origins that may send the session cookie.")
     if settings["ENV"] not in {"development", "production"}:  # a typo must not mean "not production"
         raise RuntimeError(f"FOLIO_ENV must be development or production, not {settings['ENV']!r}.")
     if settings["ENV"] == "production" and settings["SECRET_KEY"] in {DEFAULT_SECRET_KEY, ""}:

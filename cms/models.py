@@ -1,5 +1,6 @@
 """Import every area's tables so that ``Base.metadata`` is complete (alembic, tests)."""
 
+from cms.audit import models as audit_models  # noqa: F401
 from cms.auth import models as auth_models  # noqa: F401
 from cms.content import models as content_models  # noqa: F401
 from cms.core.db import Base

@@ -36,9 +36,11 @@ def cheap_password_hashing():
     """Hash test passwords with argon2's lowest cost: the production cost is the suite's main expense."""
     from argon2 import PasswordHasher
 
-    costly, auth_services._hasher = auth_services._hasher, PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    from cms.auth.services import passwords
+
+    costly, passwords._hasher = passwords._hasher, PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     yield
-    auth_services._hasher = costly
+    passwords._hasher = costly
 
 
 @pytest.fixture(scope="session")
@@ -71,7 +73,8 @@ def app(database_url, tmp_path_factory):
 
 @pytest.fixture
 def db(app, monkeypatch):
-    """The app's db inside one transaction that is rolled back after the test."""
+    """The app's db inside one transaction that is rolled back after the test (and fresh rate limits)."""
+    app.extensions["folio.limiter"].reset()
     with app.app_context():
         connection = _db.engine.connect()
         outer = connection.begin()
@@ -105,11 +108,11 @@ class Api:
     caller it resolved, survives into the next one.
     """
 
-    def __init__(self, client, token):
-        self.client, self.token = client, token
+    def __init__(self, client, token, headers=None):
+        self.client, self.token, self.headers = client, token, dict(headers or {})
 
     def request(self, method, path, json=None, token="default", headers=None, **kwargs):
-        headers = dict(headers or {})
+        headers = {**self.headers, **(headers or {})}
         token = self.token if token == "default" else token
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -136,6 +139,59 @@ class Api:
 @pytest.fixture
 def api(client, admin):
     return Api(client, admin.token)
+
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def make_user(db):
+    """Create a user with ``role`` (and an API token as ``user.token``); return it."""
+    made = []
+
+    def make(role, email=None, password=PASSWORD, active=True):
+        email = email or f"{role}{len(made)}@example.com"
+        user = auth_services.create_user(email, password, role=role, active=active)
+        _token, user.token = auth_services.create_token(user, "tests")
+        _db.session.commit()
+        made.append(user)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def as_role(client, make_user):
+    """Return an Api client acting as a new user with ``role`` (its ``.user`` is the account)."""
+
+    def make(role, **kwargs):
+        user = make_user(role, **kwargs)
+        caller = Api(client, user.token)
+        caller.user = user
+        return caller
+
+    return make
+
+
+@pytest.fixture
+def anonymous(client, db):
+    return Api(client, None)
+
+
+@pytest.fixture
+def session_as(app, make_user):
+    """Return an Api client signed in (session cookie + X-CSRF-Token) as a new user with ``role``."""
+
+    def make(role, **kwargs):
+        user = make_user(role, **kwargs)
+        browser = Api(app.test_client(), None)
+        response = browser.post("/api/auth/login", json={"email": user.email, "password": PASSWORD})
+        assert response.status_code == 200, response.json
+        browser.headers["X-CSRF-Token"] = response.json["meta"]["csrf_token"]
+        browser.user = user
+        return browser
+
+    return make
 
 
 @pytest.fixture

@@ -97,9 +97,9 @@ def delete_type(name):
 # -- entries -----------------------------------------------------------------------------------
 
 def _entry_response(compiled, entry, draft=True, status=200, fields=None, tree=(), chain=None):
-    include_private = services.entries.may_read_drafts(_actor(), compiled)
+    access = services.entries.reading(_actor(), compiled, draft)
     version = entry.version if draft else entry.published_version
-    body = {"data": entry_out(compiled, entry, draft, include_private, fields)}
+    body = {"data": entry_out(compiled, entry, draft, access.private, services.entries.shown(access, compiled, fields))}
     populate(tree, [body["data"]], draft, chain)
     caching.deliver(entries=[body["data"]])
     caching.deliver_populated(tree, [body["data"]])
@@ -115,8 +115,7 @@ def list_or_singleton(type_name):
     chain = requested_chain(query.locale)
     tree = plan_population(request.args, compiled, _actor(), query.draft, query.fields)
     page = services.list_entries(compiled, _actor(), query)
-    include_private = services.entries.may_read_drafts(_actor(), page.compiled)
-    data = [entry_out(page.compiled, entry, query.draft, include_private, page.fields) for entry in page.entries]
+    data = [entry_out(page.compiled, entry, query.draft, page.access.private, page.fields) for entry in page.entries]
     populate(tree, data, query.draft, chain)
     caching.deliver(entries=data, types=(page.compiled.name,))
     caching.deliver_populated(tree, data)
@@ -135,8 +134,8 @@ def _read_entry(type_name, entry_id):
     draft = parse_status(request.args)
     chain = requested_chain(request.args.get("locale"))
     compiled, entry = services.get_entry(type_name, entry_id, _actor(), draft=draft, chain=chain)
-    private_ok = services.entries.may_read_drafts(_actor(), compiled)
-    fields = services.listing.check_fields(compiled, parse_fields(request.args), private_ok)
+    access = services.entries.reading(_actor(), compiled, draft)
+    fields = services.listing.check_fields(compiled, parse_fields(request.args), access)
     tree = plan_population(request.args, compiled, _actor(), draft, fields)
     return _entry_response(compiled, entry, draft, fields=fields, tree=tree, chain=chain)
 
@@ -247,7 +246,7 @@ def list_revisions(type_name, entry_id):
 def get_revision(type_name, entry_id, number):
     _args, locale = _address(entry_id)
     compiled, _entry, row = services.get_revision(type_name, entry_id, number, _actor(), locale=locale)
-    return _respond({"data": revision_out(row, compiled)})
+    return _respond({"data": revision_out(row, compiled, services.entries.reading(_actor(), compiled, draft=True))})
 
 
 @_both("/revisions/<int:number>/diff", methods=["GET"])

@@ -26,7 +26,7 @@ ERROR = {
 ERROR_STATUSES = {"400": "Malformed request or query parameters", "401": "Not authenticated",
                   "403": "Not allowed", "404": "Not found", "405": "Method not allowed", "409": "Conflict",
                   "412": "Stale If-Match version", "413": "Body too large", "415": "Body is not JSON",
-                  "422": "Invalid values"}
+                  "422": "Invalid values", "429": "Too many attempts (Retry-After says when to try again)"}
 SYNC_PAGE = {"type": "object", "required": ["data", "meta"], "properties": {
     "data": {"type": "object", "properties": {
         "entries": {"type": "array", "items": {"type": "object"}},
@@ -87,33 +87,33 @@ def entry_schemas(compiled, ctx):
     return entry, writable, listing
 
 
-def _json(schema):
+def json_content(schema):
     return {"application/json": {"schema": schema}}
 
 
-def _operation(summary, ok_status="200", ok=None, body=None, parameters=(), errors=("400", "401", "404")):
-    responses = {ok_status: {"description": "Success", **({"content": _json(ok)} if ok else {})}}
-    responses.update({status: {"description": ERROR_STATUSES[status], "content": _json(ref("Error"))}
+def operation(summary, ok_status="200", ok=None, body=None, parameters=(), errors=("400", "401", "404")):
+    responses = {ok_status: {"description": "Success", **({"content": json_content(ok)} if ok else {})}}
+    responses.update({status: {"description": ERROR_STATUSES[status], "content": json_content(ref("Error"))}
                       for status in errors})
     operation = {"summary": summary, "parameters": list(parameters), "responses": responses}
     if body is not None:
-        operation["requestBody"] = {"required": True, "content": _json(body)}
+        operation["requestBody"] = {"required": True, "content": json_content(body)}
     return operation
 
 
-def _query(name, schema, description, **extra):
+def query_param(name, schema, description, **extra):
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description, **extra}
 
 
-def _path(name, schema=None, description=""):
+def path_param(name, schema=None, description=""):
     return {"name": name, "in": "path", "required": True, "schema": schema or {"type": "string"},
             "description": description}
 
 
-STATUS_PARAMETER = _query("status", {"type": "string", "enum": ["published", "draft"]},
+STATUS_PARAMETER = query_param("status", {"type": "string", "enum": ["published", "draft"]},
                           "published (default) or draft (the working copies; needs permission)")
-FIELDS_PARAMETER = _query("fields", {"type": "string"}, "Comma-separated field names to deliver")
-POPULATE_PARAMETER = _query("populate", {"type": "string"}, "Comma-separated relation paths to deliver in full")
+FIELDS_PARAMETER = query_param("fields", {"type": "string"}, "Comma-separated field names to deliver")
+POPULATE_PARAMETER = query_param("populate", {"type": "string"}, "Comma-separated relation paths to deliver in full")
 IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
             "description": "The version the write is based on, e.g. \"3\"; a stale one gets 412"}
 
@@ -121,21 +121,21 @@ IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"t
 def locale_parameter(codes, reading):
     """``locale``: reads follow the locale's fallback chain (``*``: every locale); writes name one."""
     if reading:
-        return _query("locale", {"type": "string", "enum": [*codes, "*"]},
+        return query_param("locale", {"type": "string", "enum": [*codes, "*"]},
                       "Deliver each entry in this locale, or the first of its fallbacks that exists; * for all")
-    return _query("locale", {"type": "string", "enum": list(codes)}, "The locale (translation) to write")
+    return query_param("locale", {"type": "string", "enum": list(codes)}, "The locale (translation) to write")
 
 
 LIST_PARAMETERS = [
     STATUS_PARAMETER, FIELDS_PARAMETER, POPULATE_PARAMETER,
-    _query("page", {"type": "integer", "minimum": 1}, "Page number (offset pagination)"),
-    _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Entries per page"),
-    _query("cursor", {"type": "string"}, "meta.next_cursor of the previous page (keyset pagination)"),
-    _query("sort", {"type": "string"}, "Comma-separated keys, - for descending, e.g. -published_at,title"),
-    _query("count", {"type": "boolean"}, "false skips meta.total"),
-    _query("q", {"type": "string", "minLength": 1, "maxLength": 200},
+    query_param("page", {"type": "integer", "minimum": 1}, "Page number (offset pagination)"),
+    query_param("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Entries per page"),
+    query_param("cursor", {"type": "string"}, "meta.next_cursor of the previous page (keyset pagination)"),
+    query_param("sort", {"type": "string"}, "Comma-separated keys, - for descending, e.g. -published_at,title"),
+    query_param("count", {"type": "boolean"}, "false skips meta.total"),
+    query_param("q", {"type": "string", "minLength": 1, "maxLength": 200},
            "Full-text search: every word must occur in the text fields; ranked unless sorted"),
-    _query("filter", {"type": "object"}, "filter[field][operator]=value; see docs/content-api.md",
+    query_param("filter", {"type": "object"}, "filter[field][operator]=value; see docs/content-api.md",
            style="deepObject", explode=True),
 ]
 
@@ -153,55 +153,55 @@ def _entry_paths(compiled, locales):
     wrapped = {"type": "object", "required": ["data"], "properties": {"data": entry}}
     singleton = compiled.kind == "singleton"
     single = "" if singleton else "/{id}"
-    id_parameter = [] if singleton else [_path("id", description="Entry id")]
+    id_parameter = [] if singleton else [path_param("id", description="Entry id")]
     # a singleton's URL names its translation by locale; a collection entry's id names one already
     which = [locale_parameter(locales, reading=False)] if singleton else []
     writes = ("400", "401", "403", "404", "409", "412", "413", "415", "422")
     paths = {
         f"{base}{single}": {
             "parameters": id_parameter,
-            "get": _operation(f"Read one {name}", ok=wrapped, parameters=[
+            "get": operation(f"Read one {name}", ok=wrapped, parameters=[
                 STATUS_PARAMETER, FIELDS_PARAMETER, POPULATE_PARAMETER, locale_parameter(locales, reading=True)]),
-            "put": _operation(f"Replace the working copy of a {name}", ok=wrapped, body=writable,
+            "put": operation(f"Replace the working copy of a {name}", ok=wrapped, body=writable,
                               parameters=[IF_MATCH, *which], errors=writes),
-            "patch": _operation(f"Merge into the working copy of a {name} (JSON Merge Patch)", ok=wrapped,
+            "patch": operation(f"Merge into the working copy of a {name} (JSON Merge Patch)", ok=wrapped,
                                 body=writable, parameters=[IF_MATCH, *which], errors=writes),
-            "delete": _operation(f"Delete a {name}", ok_status="204", parameters=[IF_MATCH, *which], errors=writes),
+            "delete": operation(f"Delete a {name}", ok_status="204", parameters=[IF_MATCH, *which], errors=writes),
         },
-        f"{base}{single}/publish": {"parameters": id_parameter, "post": _operation(
+        f"{base}{single}/publish": {"parameters": id_parameter, "post": operation(
             f"Publish a {name}", ok=wrapped, parameters=[IF_MATCH, *which], errors=writes)},
-        f"{base}{single}/unpublish": {"parameters": id_parameter, "post": _operation(
+        f"{base}{single}/unpublish": {"parameters": id_parameter, "post": operation(
             f"Unpublish a {name}", ok=wrapped, parameters=[IF_MATCH, *which], errors=writes)},
-        f"{base}{single}/revisions": {"parameters": id_parameter, "get": _operation(
+        f"{base}{single}/revisions": {"parameters": id_parameter, "get": operation(
             f"List the revisions of a {name}", ok={"type": "object"}, parameters=which)},
         f"{base}{single}/revisions/{{number}}": {
-            "parameters": [*id_parameter, _path("number", {"type": "integer"})],
-            "get": _operation("Read one revision", ok={"type": "object"}, parameters=which)},
+            "parameters": [*id_parameter, path_param("number", {"type": "integer"})],
+            "get": operation("Read one revision", ok={"type": "object"}, parameters=which)},
         f"{base}{single}/revisions/{{number}}/diff": {
-            "parameters": [*id_parameter, _path("number", {"type": "integer"})],
-            "get": _operation("Compare a revision with another or the working copy", ok={"type": "object"},
-                              parameters=[_query("against", {"type": "integer", "minimum": 1}, "Other revision"),
+            "parameters": [*id_parameter, path_param("number", {"type": "integer"})],
+            "get": operation("Compare a revision with another or the working copy", ok={"type": "object"},
+                              parameters=[query_param("against", {"type": "integer", "minimum": 1}, "Other revision"),
                                           *which])},
         f"{base}{single}/revisions/{{number}}/restore": {
-            "parameters": [*id_parameter, _path("number", {"type": "integer"})],
-            "post": _operation("Restore a revision as the working copy", ok=wrapped, parameters=[IF_MATCH, *which],
+            "parameters": [*id_parameter, path_param("number", {"type": "integer"})],
+            "post": operation("Restore a revision as the working copy", ok=wrapped, parameters=[IF_MATCH, *which],
                                errors=writes)},
-        f"{base}{single}/translations": {"parameters": id_parameter, "get": _operation(
+        f"{base}{single}/translations": {"parameters": id_parameter, "get": operation(
             f"List the translations of a {name} (localized types)", ok=TRANSLATIONS, parameters=[STATUS_PARAMETER])},
         f"{base}{single}/translations/{{locale}}": {
-            "parameters": [*id_parameter, _path("locale", {"type": "string", "enum": list(locales)})],
-            "post": _operation(f"Create the translation of a {name} in a locale (localized types)", ok_status="201",
+            "parameters": [*id_parameter, path_param("locale", {"type": "string", "enum": list(locales)})],
+            "post": operation(f"Create the translation of a {name} in a locale (localized types)", ok_status="201",
                                ok=wrapped, body=writable, errors=writes)},
     }
     if not singleton:
         paths[base] = {
-            "get": _operation(f"List {name} entries", ok=ref(f"{name}.List"),
+            "get": operation(f"List {name} entries", ok=ref(f"{name}.List"),
                               parameters=[*LIST_PARAMETERS, locale_parameter(locales, reading=True)]),
-            "post": _operation(f"Create a {name}", ok_status="201", ok=wrapped, body=writable, errors=writes,
+            "post": operation(f"Create a {name}", ok_status="201", ok=wrapped, body=writable, errors=writes,
                                parameters=[locale_parameter(locales, reading=False)]),
         }
     else:
-        paths[base]["post"] = _operation(f"Create the {name}", ok_status="201", ok=wrapped, body=writable,
+        paths[base]["post"] = operation(f"Create the {name}", ok_status="201", ok=wrapped, body=writable,
                                          errors=writes, parameters=[locale_parameter(locales, reading=False)])
     return paths
 
@@ -210,34 +210,34 @@ def _system_paths():
     types = {"type": "object", "properties": {"data": {"type": "array", "items": ref("ContentType")}}}
     one_type = {"type": "object", "properties": {"data": ref("ContentType"), "meta": {"type": "object"}}}
     writes = ("400", "401", "403", "404", "409", "413", "415", "422")
-    name = [_path("name", description="Content type name")]
+    name = [path_param("name", description="Content type name")]
     return {
-        "/healthz": {"get": _operation("The process is up", ok={"type": "object"}, errors=())},
-        "/readyz": {"get": _operation("The database answers", ok={"type": "object"}, errors=())},
-        "/api/openapi.json": {"get": _operation("This document", ok={"type": "object"}, errors=())},
+        "/healthz": {"get": operation("The process is up", ok={"type": "object"}, errors=())},
+        "/readyz": {"get": operation("The database answers", ok={"type": "object"}, errors=())},
+        "/api/openapi.json": {"get": operation("This document", ok={"type": "object"}, errors=())},
         "/api/types.ts": {"get": {"summary": "TypeScript interfaces of the content model",
                                   "responses": {"200": {"description": "TypeScript source",
                                                         "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
-        "/api/sync": {"get": _operation(
+        "/api/sync": {"get": operation(
             "Published changes and deletions since a token", ok=SYNC_PAGE, errors=("400", "401"), parameters=[
-                _query("since", {"type": "string"}, "meta.next_token of the previous sync; absent: from the start"),
-                _query("types", {"type": "string"}, "Comma-separated type names"),
-                _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "Changes per page")])},
+                query_param("since", {"type": "string"}, "meta.next_token of the previous sync; absent: from the start"),
+                query_param("types", {"type": "string"}, "Comma-separated type names"),
+                query_param("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "Changes per page")])},
         "/api/content-types": {
-            "get": _operation("List content types", ok=types, errors=("401", "403")),
-            "post": _operation("Create a content type", ok_status="201", ok=one_type, body=ref("ContentType"),
+            "get": operation("List content types", ok=types, errors=("401", "403")),
+            "post": operation("Create a content type", ok_status="201", ok=one_type, body=ref("ContentType"),
                                errors=writes),
         },
         "/api/content-types/{name}": {
             "parameters": name,
-            "get": _operation("Read a content type", ok=one_type),
-            "put": _operation("Replace a content type", ok=one_type, body=ref("ContentType"), errors=writes,
-                              parameters=[_query("dry_run", {"type": "boolean"}, "Report without saving")]),
-            "patch": _operation("Change parts of a content type", ok=one_type, body=ref("ContentType"),
+            "get": operation("Read a content type", ok=one_type),
+            "put": operation("Replace a content type", ok=one_type, body=ref("ContentType"), errors=writes,
+                              parameters=[query_param("dry_run", {"type": "boolean"}, "Report without saving")]),
+            "patch": operation("Change parts of a content type", ok=one_type, body=ref("ContentType"),
                                 errors=writes,
-                                parameters=[_query("dry_run", {"type": "boolean"}, "Report without saving")]),
-            "delete": _operation("Delete a content type", ok_status="204", errors=writes,
-                                 parameters=[_query("force", {"type": "boolean"}, "Delete its entries too")]),
+                                parameters=[query_param("dry_run", {"type": "boolean"}, "Report without saving")]),
+            "delete": operation("Delete a content type", ok_status="204", errors=writes,
+                                 parameters=[query_param("force", {"type": "boolean"}, "Delete its entries too")]),
         },
     }
 

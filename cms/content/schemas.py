@@ -43,13 +43,14 @@ def type_out(row, entries=None):
     return out
 
 
-def revision_out(revision, compiled=None):
+def revision_out(revision, compiled=None, access=None):
     out = {
         "number": revision.number, "action": revision.action, "type_version": revision.type_version,
         "created_at": isoformat(revision.created_at), "created_by": revision.created_by_id,
     }
     if compiled is not None:
-        out["data"] = compiled.deliver(revision.data, include_private=True)
+        only = access.only(compiled) if access is not None else None
+        out["data"] = compiled.deliver(revision.data, access.private if access is not None else True, only=only)
     return out
 
 

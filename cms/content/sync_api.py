@@ -8,7 +8,7 @@ from cms.content.models import ContentType
 from cms.content.query.params import parse_int
 from cms.content.schemas import entry_out
 from cms.content.services import sync
-from cms.content.services.entries import may_read_drafts
+from cms.content.services.entries import shown
 from cms.core import caching
 from cms.core.errors import BadRequest
 from cms.core.http import query_args
@@ -39,7 +39,8 @@ def read_sync():
     limit = parse_int(args, "limit", LIMIT_DEFAULT, 1, LIMIT_MAX)
     actor = current_user._get_current_object()
     page = sync.read_changes(actor, position, type_names, limit)
-    entries = [entry_out(compiled, entry, False, may_read_drafts(actor, compiled)) for compiled, entry in page["entries"]]
+    entries = [entry_out(compiled, entry, False, access.private, shown(access, compiled))
+               for compiled, entry, access in page["entries"]]
     caching.deliver(entries=entries + page["deleted"],
                     types=type_names or [caching.TYPES_KEY, *db.session.scalars(sa.select(ContentType.name))])
     return jsonify({

@@ -10,8 +10,8 @@ Three parts, all configured by settings (``FOLIO_CDN_*``, ``FOLIO_RESPONSE_CACHE
   ``folio_cache_purge(keys)`` gets the keys to purge. Changes are read from the rows the
   transaction added to ``content_changes`` and from the content types it flushed.
 - The response cache stores declared anonymous answers under a key that includes the content
-  version (the newest ``content_changes.seq`` and a digest of ``content_types``), read with one
-  query per request: a publish in any process changes the key, so nothing stale is served.
+  version (the newest ``content_changes.seq`` and digests of ``content_types`` and ``roles``, whose
+  Public role decides what anonymous callers see), read with one query per request: a publish in any process changes the key, so nothing stale is served.
   The count cache keeps list totals of published reads the same way (``cached_count``).
 
 Core: knows the two tables by name only, imports nothing from the content area.
@@ -44,6 +44,7 @@ PURGE_KEYS, CHANGES_MARK = "folio.purge_keys", "folio.changes_mark"
 
 _changes = sa.table("content_changes", sa.column("seq"), sa.column("entry_id"), sa.column("type_name"))
 _types = sa.table("content_types", sa.column("id"), sa.column("version"), sa.column("updated_at"))
+_roles = sa.table("roles", sa.column("version"), sa.column("updated_at"))
 
 
 # -- what a response delivers --------------------------------------------------------------------
@@ -223,7 +224,7 @@ def build_response_cache(config):
 
 
 def content_version():
-    """Return the content version: the feed's end and a digest of the types, in one query.
+    """Return the content version: the feed's end and digests of the types and roles, in one query.
 
     Read once per request (a GET changes nothing it depends on); outside a request, every call reads it.
     """
@@ -233,6 +234,8 @@ def content_version():
     statement = sa.select(
         sa.select(sa.func.max(_changes.c.seq)).scalar_subquery(), sa.func.count(), sa.func.max(_types.c.id),
         sa.func.sum(_types.c.version), sa.func.max(_types.c.updated_at),
+        sa.select(sa.func.sum(_roles.c.version)).scalar_subquery(),
+        sa.select(sa.func.max(_roles.c.updated_at)).scalar_subquery(),
     ).select_from(_types)
     version = "/".join(str(value) for value in db.session.execute(statement).one())
     if has_request_context() and request.method in {"GET", "HEAD"}:

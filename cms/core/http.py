@@ -92,3 +92,24 @@ def if_match_version():
     if not tag.isdigit():
         raise BadRequest('If-Match must name a version, e.g. If-Match: "3".')
     return int(tag)
+
+
+def int_arg(args, name, default, low, high):
+    """Return the whole-number query parameter ``name`` within [low, high], or 400 naming it."""
+    value = args.get(name)
+    if value is None:
+        return default
+    if not (value.isascii() and value.isdigit() and len(value) <= 12) or not low <= int(value) <= high:
+        raise BadRequest(f"{name}: Use a whole number from {low} to {high}.",
+                         {"parameters": {name: [f"Use a whole number from {low} to {high}."]}})
+    return int(value)
+
+
+def bool_arg(args, name, default=None):
+    """Return the ``true``/``false`` query parameter ``name``, or 400 naming it."""
+    value = args.get(name)
+    if value is None:
+        return default
+    if value not in {"true", "false"}:
+        raise BadRequest(f"{name}: Use true or false.", {"parameters": {name: ["Use true or false."]}})
+    return value == "true"

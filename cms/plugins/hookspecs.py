@@ -20,3 +20,12 @@ def folio_cache_purge(keys):
     so purging them evicts exactly the answers that changed. Runs in the request: keep it short
     (queue the purge, or call the CDN with a timeout); an exception is logged and swallowed.
     """
+
+
+@hookspec(firstresult=True)
+def folio_send_mail(to, subject, body):
+    """Send a plain-text email (password reset links, invitations).
+
+    The first plugin that returns a value is the mailer; without one, Folio logs the message
+    (fine in development, where the reset link is read from the log). Runs in the request.
+    """

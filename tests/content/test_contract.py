@@ -1,5 +1,7 @@
 """The API contract: the OpenAPI document and the TypeScript declarations."""
 
+import re
+
 from openapi_spec_validator import validate
 
 from tests.helpers import error_of
@@ -87,8 +89,7 @@ def test_every_registered_route_is_in_the_document(app, api, make_type):
     for rule in app.url_map.iter_rules():
         if not (rule.rule.startswith("/api") or rule.rule in {"/healthz", "/readyz"}):
             continue
-        path = (rule.rule.replace("<int:number>", "{number}").replace("<entry_id>", "{id}")
-                .replace("<name>", "{name}").replace("<locale>", "{locale}"))
+        path = re.sub(r"<(?:\w+:)?(?!type_name>)(\w+)>", r"{\1}", rule.rule.replace("<entry_id>", "{id}"))
         methods = {m.lower() for m in rule.methods} - {"head", "options"}
         # a content rule serves collections (post) or singletons (settings): the type decides
         concrete = [path.replace("<type_name>", name) for name in ("post", "settings")] if "<type_name>" in path \

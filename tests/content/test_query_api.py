@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from flask_login import AnonymousUserMixin
+from cms.auth.principals import AnonymousCaller
 from werkzeug.datastructures import MultiDict
 
 from cms.content import services
@@ -17,7 +17,7 @@ from cms.content.services.listing import readable
 from cms.core.errors import BadRequest, NotAuthenticated
 from cms.core.policy import SYSTEM
 
-ANONYMOUS = AnonymousUserMixin()
+ANONYMOUS = AnonymousCaller()
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ class SortKey:
         return ("-" if self.descending else "") + self.name
 
 
-def parse_sort(raw, compiled, private_ok):
+def parse_sort(raw, compiled, access):
     """Parse ``sort=-published_at,title`` into SortKeys ending with the ``id`` tie-break."""
     raw = DEFAULT_SORT if raw is None else raw
     keys, seen = [], set()
@@ -53,7 +53,7 @@ def parse_sort(raw, compiled, private_ok):
                 break
             continue
         spec = compiled.by_name.get(name)
-        if spec is None or (spec["private"] and not private_ok):
+        if spec is None or not access.shows(spec):
             raise parameter_error("sort", f"{compiled.name!r} has no field {name!r} you can sort by.")
         if field_kind(spec) not in SORTABLE_KINDS:
             raise parameter_error("sort", f"{name!r} is a {spec.type.name} field and cannot be sorted by.")

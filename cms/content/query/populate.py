@@ -25,8 +25,8 @@ class PopulateNode:
     path: str
     spec: object  # the relation's FieldSpec
     target: object  # the CompiledType it points at
-    private_ok: bool  # whether the caller may see the target's private fields
-    fields: tuple | None = None  # field names to deliver (None: all)
+    access: object  # the caller's policy.Access to the target type (fields shown, owner)
+    fields: tuple | None = None  # field names asked for (None: all the caller may read)
     children: list = field(default_factory=list)
 
     @property
@@ -42,7 +42,7 @@ class PopulateNode:
 def parse_populate(args, compiled, readable, load_type, max_depth=3, fields=None):
     """Return the populate tree (a tuple of root PopulateNodes) of a request's arguments; 400 on misuse.
 
-    ``readable(compiled) -> (may read its entries, may see its private fields)``;
+    ``readable(compiled) -> policy.Access``;
     ``load_type(name) -> CompiledType``; ``fields``: the entry's own field selection, if any.
     """
     options = _options(args)
@@ -61,14 +61,14 @@ def parse_populate(args, compiled, readable, load_type, max_depth=3, fields=None
         segments = path.split(".")
         if len(segments) > max_depth:
             raise parameter_error("populate", f"{path}: populate at most {max_depth} levels deep.")
-        owner, siblings, private_ok = compiled, roots, readable(compiled)[1]
+        owner, siblings, access = compiled, roots, readable(compiled)
         for depth, name in enumerate(segments, start=1):
             prefix = ".".join(segments[:depth])
             node = nodes.get(prefix)
             if node is None:
-                node = nodes[prefix] = _resolve(owner, name, prefix, private_ok, readable, load_type)
+                node = nodes[prefix] = _resolve(owner, name, prefix, access, readable, load_type)
                 siblings.append(node)
-            owner, siblings, private_ok = node.target, node.children, node.private_ok
+            owner, siblings, access = node.target, node.children, node.access
     for path, (key, names) in options.items():
         node = nodes.get(path)
         if node is None:
@@ -103,24 +103,24 @@ def _options(args):
     return found
 
 
-def _resolve(owner, name, path, private_ok, readable, load_type):
+def _resolve(owner, name, path, access, readable, load_type):
     spec = owner.by_name.get(name)
-    if spec is None or (spec["private"] and not private_ok):
+    if spec is None or not access.shows(spec):
         raise parameter_error("populate", f"{path}: {owner.name!r} has no field {name!r} you can populate.")
     if spec.type.name == "media":
         raise parameter_error("populate", f"{path}: media population arrives with the media library.")
     if spec.type.name != "relation":
         raise parameter_error("populate", f"{path}: {name!r} is a {spec.type.name} field; only relations can be populated.")
     target = load_type(spec["target"])
-    may_read, target_private_ok = readable(target)
-    if not may_read:
+    target_access = readable(target)
+    if not target_access.allowed:
         raise parameter_error("populate", f"{path}: you cannot read entries of {target.name!r}.")
-    return PopulateNode(path, spec, target, target_private_ok)
+    return PopulateNode(path, spec, target, target_access)
 
 
 def _check_fields(node, names, key):
     unknown = [name for name in names if name not in node.target.by_name
-               or (node.target.by_name[name]["private"] and not node.private_ok)]
+               or not node.access.shows(node.target.by_name[name])]
     if unknown:
         raise parameter_error(key, f"{node.target.name!r} has no field(s) {', '.join(unknown)}.")
     return names

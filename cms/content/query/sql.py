@@ -1,7 +1,7 @@
 """Compile predicates to SQLAlchemy conditions on the entries table.
 
 Every path is resolved against the content type before any SQL is built: unknown fields,
-private fields the caller may not read, relation hops into types the caller may not read, and
+fields the caller may not read (private ones, or outside a permission's field list), relation hops into types the caller may not read, and
 operators that do not fit a field's kind are refused with 400.
 """
 
@@ -66,7 +66,7 @@ class PredicateCompiler:
 
     def __init__(self, compiled, state, dialect, readable, load_type, max_depth=3):
         self.compiled, self.state, self.dialect = compiled, state, dialect
-        self.readable = readable  # readable(compiled) -> (may read, may see private fields)
+        self.readable = readable  # readable(compiled) -> policy.Access (allowed, fields shown, owner)
         self.load_type = load_type  # load_type(name) -> compiled type
         self.max_depth = max_depth
 
@@ -97,8 +97,7 @@ class PredicateCompiler:
                 return compare_moment(getattr(entry, name), cond.op, value)
             return compare(getattr(entry, name), cond.op, value, self.dialect)
         spec = compiled.by_name.get(name)
-        _may_read, private_ok = self.readable(compiled)
-        if spec is None or (spec["private"] and not private_ok):
+        if spec is None or not self.readable(compiled).shows(spec):
             raise parameter_error(key, f"{compiled.name!r} has no field {name!r} you can filter on.")
         if len(path) > 1:
             positive = _positive(cond, key) if depth == 0 else cond
@@ -119,14 +118,16 @@ class PredicateCompiler:
         if depth + 1 >= self.max_depth:
             raise parameter_error(key, f"Paths may cross at most {self.max_depth - 1} relations.")
         target_type = self.load_type(spec["target"])
-        if not self.readable(target_type)[0]:
+        access = self.readable(target_type)
+        if not access.allowed:
             raise parameter_error(key, f"You cannot filter on entries of {target_type.name!r}.")
         target, link = aliased(Entry), aliased(EntryRelation)
         inner = self._condition(cond, target_type, target, path[1:], depth + 1)
+        mine = [] if access.owner is None else [target.created_by_id == access.owner]
         return sa.exists(
             sa.select(sa.literal(1)).select_from(link).join(target, target.id == link.target_id)
             .where(link.source_id == entry.id, link.state == self.state, link.field_id == spec.id,
-                   self.document(target).is_not(None), inner)
+                   self.document(target).is_not(None), inner, *mine)
         )
 
     def _references(self, spec, entry, op, value):

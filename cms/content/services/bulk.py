@@ -26,7 +26,7 @@ from cms.core.policy import authorize
 from cms.extensions import db
 
 #: exporting or importing every entry of a type is a system task: it needs the type-management right
-ACTION = "content_type.manage"
+ACTION = "content_types.manage"
 LINE_KEYS = frozenset({
     "id", "type", "locale", "status", "version", "created_at", "updated_at", "published_at",
     "published_version", "data", "published", "translation_group",

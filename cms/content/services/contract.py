@@ -39,7 +39,7 @@ class ContractCache:
 def _visible(actor):
     rows = db.session.scalars(sa.select(ContentType).order_by(ContentType.name)).all()
     types = [compiled_type(row) for row in rows]
-    return [compiled for compiled in types if can(actor, "entry.read", compiled)], can(actor, "content_type.read")
+    return [compiled for compiled in types if can(actor, "entry.read", compiled)], can(actor, "content_types.read")
 
 
 def openapi_document(actor):
@@ -47,7 +47,10 @@ def openapi_document(actor):
     types, include_private = _visible(actor)
     key = ("openapi", include_private, tuple(c.cache_key for c in types))
     cache = current_app.extensions.setdefault("folio.contract_cache", ContractCache())
-    return cache.get(key, lambda: build_openapi(types, include_private, locales=current_locales().codes))
+    extra = {}
+    for paths in current_app.extensions.get("folio.openapi_paths", ()):  # routes of other areas and plugins
+        extra.update(paths())
+    return cache.get(key, lambda: build_openapi(types, include_private, extra, locales=current_locales().codes))
 
 
 def typescript_source(actor):

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from cms.audit.services import record
 from cms.content.compiled import without_reference
 from cms.content.definitions import SYSTEM_KEYS
 from cms.content.locales import ALL, current_locales, pick
@@ -14,8 +15,16 @@ from cms.content.services import integrity
 from cms.content.services.sync import record_change
 from cms.content.services.types import compiled_type, find_type
 from cms.core.db import new_id, utcnow
-from cms.core.errors import BadRequest, Conflict, NotFound, PreconditionFailed, ValidationFailed, parameter_error
-from cms.core.policy import authorize, can
+from cms.core.errors import (
+    BadRequest,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    PreconditionFailed,
+    ValidationFailed,
+    parameter_error,
+)
+from cms.core.policy import authorize, check_writable, content_access
 from cms.extensions import db
 
 REFERENCE_LIST_LIMIT = 50
@@ -33,7 +42,7 @@ def resolve(type_name, entry_id, actor, action, locale=None):
     that does not exist, or belongs to another type, is a 404.
     """
     compiled = compiled_type(find_type(type_name))
-    authorize(actor, action, compiled)
+    access = authorize(actor, action, compiled)
     if entry_id is None:
         if compiled.kind != "singleton":
             raise NotFound(f"{type_name!r} is a collection: address its entries by id.")
@@ -42,17 +51,35 @@ def resolve(type_name, entry_id, actor, action, locale=None):
             _entry_locale(compiled, locale)
         if compiled.localized:
             statement = statement.where(Entry.locale == (locale or current_locales().default))
-        return compiled, db.session.scalar(statement.limit(1))
+        return compiled, _owned(db.session.scalar(statement.limit(1)), access, action, type_name)
     if compiled.kind == "singleton":
         raise NotFound(f"{type_name!r} is a singleton: use /api/content/{type_name}.")
     entry = db.session.get(Entry, entry_id) if isinstance(entry_id, str) and len(entry_id) <= 36 else None
     if entry is None or entry.type_id != compiled.id:
         raise NotFound(f"No {type_name} with the id {entry_id}.")
-    return compiled, entry
+    return compiled, _owned(entry, access, action, type_name)
 
 
-def may_read_drafts(actor, compiled):
-    return can(actor, "entry.read_draft", compiled)
+def _owned(entry, access, action, type_name):
+    """Apply "own entries only": others' entries are not found by readers and refused to writers."""
+    if entry is None or access.owner is None or entry.created_by_id == access.owner:
+        return entry
+    if action in ("entry.read", "entry.read_draft"):
+        raise NotFound(f"No {type_name} with the id {entry.id}.")
+    raise PermissionDenied(f"You may {action.removeprefix('entry.')} only the {type_name} entries you created.")
+
+
+def reading(actor, compiled, draft):
+    """Return the caller's Access for reading ``compiled``'s entries (working copies with ``draft``)."""
+    return content_access(actor, "read_draft" if draft else "read", compiled)
+
+
+def shown(access, compiled, requested=None):
+    """Return the field names to deliver to ``access`` (None: all), within a ``requested`` selection.
+
+    A caller who may write but not read (e.g. a public form) gets the system keys only.
+    """
+    return access.only(compiled, requested) if access.allowed else ()
 
 
 def get_entry(type_name, entry_id, actor, draft=False, chain=None):
@@ -100,7 +127,7 @@ def create_entry(type_name, payload, actor, entry_id=None, locale=None, translat
     ``translation_of`` (an Entry of the same type) makes the new entry one of its translations.
     """
     compiled = compiled_type(find_type(type_name))
-    authorize(actor, "entry.create", compiled)
+    check_writable(authorize(actor, "entry.create", compiled), _writable(payload))
     locale = _entry_locale(compiled, locale)
     if compiled.kind == "singleton" and translation_of is None:
         existing = db.session.scalar(sa.select(Entry).where(Entry.type_id == compiled.id).limit(1))
@@ -215,10 +242,15 @@ def update_entry(type_name, entry_id, payload, actor, expected_version=None, mer
             raise PreconditionFailed("There is no entry yet, so it cannot be at the version you sent.")
         return create_entry(type_name, payload, actor, locale=locale)
     _check_version(entry, expected_version)
+    access = content_access(actor, "update", compiled)
+    check_writable(access, _writable(payload))
     unmentioned = {spec.id: entry.data[spec.id] for spec in compiled.slug_specs
                    if spec.name not in payload and entry.data.get(spec.id)}
     if merge:
         payload = merge_patch(compiled.to_input(entry.data), _writable(payload))
+    elif access.fields is not None:  # a replace keeps the fields this caller may not write
+        kept = {name: value for name, value in compiled.to_input(entry.data).items() if not access.writable(name)}
+        payload = {**kept, **_writable(payload)}
     stored, derived = _prepare(compiled, payload, keep=unmentioned)
     if stored == entry.data:
         return compiled, entry
@@ -329,6 +361,7 @@ def delete_entry(type_name, entry_id, actor, expected_version=None, locale=None)
     _release_references(entry, actor)
     if entry.published_data is not None:
         record_change(entry, "delete", compiled.name)
+    record(actor, "entry.delete", "entry", entry.id, type=compiled.name, version=entry.version, locale=entry.locale)
     db.session.delete(entry)
     db.session.flush()
 
@@ -371,4 +404,7 @@ def _release_references(entry, actor):
 def _revision(entry, compiled, actor, action):
     db.session.add(Revision(entry_id=entry.id, number=entry.version, action=action, type_version=compiled.version,
                             data=copy.deepcopy(entry.data), created_by_id=_actor_id(actor)))
+    if action != "system":
+        record(actor, f"entry.{action}", "entry", entry.id, type=compiled.name, version=entry.version,
+               locale=entry.locale)
     db.session.flush()

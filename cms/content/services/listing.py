@@ -16,7 +16,7 @@ from cms.content.services.search import Search
 from cms.content.services.types import compiled_type, find_type
 from cms.core.caching import cached_count
 from cms.core.errors import BadRequest, parameter_error
-from cms.core.policy import authorize, can
+from cms.core.policy import authorize, content_access
 from cms.extensions import db
 
 
@@ -26,32 +26,41 @@ class Page:
     entries: list
     total: int | None
     next_cursor: str | None
-    fields: tuple | None
+    fields: tuple | None  # the field names to deliver (the selection within what the caller reads; None: all)
+    access: object  # the caller's policy.Access to these entries
 
 
 def readable(actor, draft):
-    """Return ``readable(compiled) -> (may read its entries, may see its private fields)``."""
-    action = "entry.read_draft" if draft else "entry.read"
+    """Return ``readable(compiled) -> Access``: whether, which fields and whose entries the caller reads."""
+    action = "read_draft" if draft else "read"
+    found = {}
 
     def check(compiled):
-        return can(actor, action, compiled), can(actor, "entry.read_draft", compiled)
+        if compiled.cache_key not in found:
+            found[compiled.cache_key] = content_access(actor, action, compiled)
+        return found[compiled.cache_key]
 
     return check
+
+
+def owned(entry, access):
+    """The SQL terms of an "own entries only" access (none otherwise): totals and cursors stay right."""
+    return [] if access.owner is None else [entry.created_by_id == access.owner]
 
 
 def dialect_name():
     return db.session.get_bind().dialect.name
 
 
-def check_fields(compiled, fields, private_ok):
-    """Refuse a ``fields`` selection naming unknown (or, for the public, private) fields.
+def check_fields(compiled, fields, access):
+    """Refuse a ``fields`` selection naming unknown fields or fields the caller may not read.
 
     System keys (``id``, ``status`` ...) may be named; they are delivered anyway.
     """
     if fields is None:
         return None
     unknown = [name for name in fields if name not in SYSTEM_KEYS and (
-               name not in compiled.by_name or (compiled.by_name[name]["private"] and not private_ok))]
+               name not in compiled.by_name or not access.shows(compiled.by_name[name]))]
     if unknown:
         message = f"{compiled.name!r} has no field(s) {', '.join(unknown)}."
         raise parameter_error("fields", message)
@@ -80,17 +89,16 @@ def list_entries(content_type, actor, query=None):
         raise BadRequest("page and per_page start at 1.", {"parameters": {"page": ["Use 1 or more."]}
                          if query.page < 1 else {"per_page": ["Use 1 or more."]}})
     compiled = content_type if isinstance(content_type, CompiledType) else compiled_type(find_type(content_type))
-    authorize(actor, "entry.read_draft" if query.draft else "entry.read", compiled)
+    access = authorize(actor, "entry.read_draft" if query.draft else "entry.read", compiled)
     state = "draft" if query.draft else "published"
     dialect = dialect_name()
     check = readable(actor, query.draft)
-    private_ok = check(compiled)[1]
-    fields = check_fields(compiled, query.fields, private_ok)
+    fields = check_fields(compiled, query.fields, access)
     compiler = PredicateCompiler(compiled, state, dialect, check, lambda name: compiled_type(find_type(name)),
                                  current_app.config["QUERY_MAX_DEPTH"])
     document = compiler.document(Entry)
-    keys = paging.parse_sort(query.sort, compiled, private_ok)
-    where = [Entry.type_id == compiled.id, compiler.where(query.filters)]
+    keys = paging.parse_sort(query.sort, compiled, access)
+    where = [Entry.type_id == compiled.id, compiler.where(query.filters), *owned(Entry, access)]
     if not query.draft:
         where.append(Entry.published_data.is_not(None))
     chain = _chain(compiled, query.locale)
@@ -100,7 +108,7 @@ def list_entries(content_type, actor, query=None):
     scope = paging.cursor_scope(compiled, state, keys, chain)
     statement = sa.select(Entry).where(*where)
     counter = sa.select(sa.func.count()).select_from(Entry).where(*where)
-    search = Search(compiled, state, dialect, query.q) if query.q is not None else None
+    search = Search(compiled, state, dialect, query.q, access) if query.q is not None else None
     ranked = search is not None and query.sort is None  # with a sort, q only filters
     if ranked and query.cursor is not None:
         raise BadRequest("cursor: use page with q", {"parameters": {"cursor": [
@@ -130,4 +138,4 @@ def list_entries(content_type, actor, query=None):
         document_of = (lambda e: e.data) if query.draft else (lambda e: e.published_data)
         if not ranked:
             next_cursor = cursors.encode(scope, paging.row_values(rows[-1], keys, document_of))
-    return Page(compiled, rows, total, next_cursor, fields)
+    return Page(compiled, rows, total, next_cursor, access.only(compiled, fields), access)

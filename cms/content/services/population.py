@@ -89,9 +89,12 @@ def _fill_level(slots, draft, chain):
             entry = next((candidate for candidate in candidates if candidate.id == stub["id"]), None)
         if entry is None or entry.type_id != node.target.id:
             return None
+        if node.access.owner is not None and entry.created_by_id != node.access.owner:
+            return None  # "own entries only": others' entries are not delivered
         key = (node.path, entry.id)
         if key not in made:
-            made[key] = entry_out(node.target, entry, draft, node.private_ok, node.fields)
+            made[key] = entry_out(node.target, entry, draft, node.access.private,
+                                  node.access.only(node.target, node.fields))
             next_slots.extend((made[key], child) for child in node.children)
         return made[key]
 

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from cms.content.models import Revision
 from cms.content.services import entries
 from cms.core.errors import NotFound
+from cms.core.policy import content_access
 from cms.extensions import db
 
 MAX_NUMBER = 2**31 - 1
@@ -45,10 +46,11 @@ def diff_revisions(type_name, entry_id, number, actor, against=None, locale=None
     compiled, entry = _entry(type_name, entry_id, actor, locale)
     old = compiled.to_input(_find(entry, number).data)
     new = compiled.to_input(_find(entry, against).data if against is not None else entry.data)
+    access = entries.reading(actor, compiled, draft=True)
     changes = [
         {"field": name, "from": old.get(name), "to": new.get(name)}
-        for name in compiled.by_name
-        if old.get(name) != new.get(name)
+        for name, spec in compiled.by_name.items()
+        if old.get(name) != new.get(name) and access.shows(spec)
     ]
     return {"from": number, "to": against if against is not None else entry.version, "changes": changes}
 
@@ -57,5 +59,7 @@ def restore_revision(type_name, entry_id, number, actor, expected_version=None, 
     """Make an old revision the working copy again (a new revision; nothing is lost)."""
     compiled, entry = _entry(type_name, entry_id, actor, locale)
     revision = _find(entry, number)
-    return entries.update_entry(type_name, entry_id, compiled.to_input(revision.data), actor,
+    writable = content_access(actor, "update", compiled).writable  # the other fields keep their values
+    values = {name: value for name, value in compiled.to_input(revision.data).items() if writable(name)}
+    return entries.update_entry(type_name, entry_id, values, actor,
                                 expected_version=expected_version, action="restore", locale=locale)

@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 from cms.content.models import Entry
 from cms.content.query.expressions import SAFE_ID
 from cms.content.query.params import check_q
+from cms.core.errors import parameter_error
 from cms.extensions import db
 
 SEARCHABLE_TYPES = frozenset({"string", "text", "richtext", "email", "slug", "enum"})
@@ -182,9 +183,13 @@ def websearch_query(q):
 class Search:
     """The ``q`` of one list request: ``narrow(statement)`` filters, ``order`` ranks best first."""
 
-    def __init__(self, compiled, state, dialect, q):
+    def __init__(self, compiled, state, dialect, q, access=None):
         self.specs = searchable_specs(compiled)
         self.q = check_q(q)
+        hidden = [spec.name for spec in self.specs if access is not None and not access.shows(spec)]
+        if hidden:  # a match would reveal words of fields the caller may not read
+            raise parameter_error("q", f"Search covers fields you cannot read ({', '.join(hidden)}); "
+                                       "filter on the fields you can read instead.")
         self.order = []
         if not self.specs:
             self._join, self._where = None, sa.false()

@@ -18,7 +18,7 @@ from cms.content.models import ContentChange, ContentType, Entry
 from cms.content.services import types as type_services
 from cms.core.db import utcnow
 from cms.core.errors import BadRequest
-from cms.core.policy import authorize, can
+from cms.core.policy import authorize, can, content_access
 from cms.extensions import db
 
 ACTIONS = ("publish", "unpublish", "delete")
@@ -131,28 +131,37 @@ def _readable_types(actor, type_names):
     rows = {row.name: row for row in db.session.scalars(sa.select(ContentType))}
     if type_names is None:
         compiled = (type_services.compiled_type(row) for row in rows.values())
-        return {c.name: c for c in compiled if can(actor, "entry.read", c)}
+        return {c.name: _Readable(c, content_access(actor, "read", c)) for c in compiled
+                if content_access(actor, "read", c).allowed}
     unknown = [name for name in type_names if name not in rows]
     if unknown:
         raise BadRequest("Unknown content types: " + ", ".join(unknown) + ".",
                          {"parameters": {"types": [f"No content type named {name!r}." for name in unknown]}})
     readable = {}
     for name in type_names:
-        readable[name] = compiled = type_services.compiled_type(rows[name])
-        authorize(actor, "entry.read", compiled)
+        compiled = type_services.compiled_type(rows[name])
+        readable[name] = _Readable(compiled, authorize(actor, "entry.read", compiled))
     return readable
+
+
+class _Readable:
+    """A compiled type with the caller's read Access to it."""
+
+    def __init__(self, compiled, access):
+        self.compiled, self.access = compiled, access
+        self.id, self.name = compiled.id, compiled.name
 
 
 def read_changes(actor, position=0, type_names=None, limit=100):
     """Return the changes after ``position`` the actor may see, collapsed to each entry's latest state.
 
-    Returns ``{"entries": [(compiled, entry)], "deleted": [{"id", "type", "locale"}], "position",
+    Returns ``{"entries": [(compiled, entry, access)], "deleted": [{"id", "type", "locale"}], "position",
     "has_more"}``: entries still published, in the order of their latest change, and those
     unpublished or deleted. Changes of types that no longer exist reach only type managers.
     """
     readable = _readable_types(actor, type_names)
     query = sa.select(ContentChange).where(ContentChange.seq > position)
-    if type_names is not None or not can(actor, "content_type.manage"):
+    if type_names is not None or not can(actor, "content_types.manage"):
         query = query.where(ContentChange.type_name.in_(sorted(readable)))
     rows = db.session.scalars(query.order_by(ContentChange.seq).limit(limit + 1)).all()
     has_more, rows = len(rows) > limit, rows[:limit]
@@ -169,7 +178,7 @@ def read_changes(actor, position=0, type_names=None, limit=100):
         if row.action != "publish":
             deleted.append({"id": entry_id, "type": row.type_name, "locale": row.locale})
         elif entry_id in published:  # otherwise a later change (next page) withdrew it
-            entries.append((readable[row.type_name], published[entry_id]))
+            entries.append((readable[row.type_name].compiled, published[entry_id], readable[row.type_name].access))
     return {"entries": entries, "deleted": deleted, "position": rows[-1].seq, "has_more": has_more}
 
 
@@ -181,9 +190,12 @@ def _published_entries(readable, rows):
             ids_by_type.setdefault(row.type_name, []).append(row.entry_id)
     found = {}
     for name, ids in ids_by_type.items():
-        found.update((entry.id, entry) for entry in db.session.scalars(
-            sa.select(Entry).where(Entry.type_id == readable[name].id, Entry.id.in_(ids),
-                                   Entry.published_data.is_not(None))))
+        mine = readable[name].access.owner  # "own entries only": others' entries are not delivered
+        statement = sa.select(Entry).where(Entry.type_id == readable[name].id, Entry.id.in_(ids),
+                                           Entry.published_data.is_not(None))
+        if mine is not None:
+            statement = statement.where(Entry.created_by_id == mine)
+        found.update((entry.id, entry) for entry in db.session.scalars(statement))
     return found
 
 

@@ -7,6 +7,7 @@ from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from cms.audit.services import record
 from cms.content.compiled import CompiledType, without_reference
 from cms.content.definitions import DefinitionCleaner, with_known_ids
 from cms.content.models import ContentType, Entry, EntryRelation, EntryUnique
@@ -42,12 +43,12 @@ def find_type(name):
 
 
 def get_type(name, actor):
-    authorize(actor, "content_type.read")
+    authorize(actor, "content_types.read")
     return find_type(name)
 
 
 def list_types(actor):
-    authorize(actor, "content_type.read")
+    authorize(actor, "content_types.read")
     return db.session.scalars(sa.select(ContentType).order_by(ContentType.name)).all()
 
 
@@ -79,7 +80,7 @@ def clean_definition(payload, also_known=()):
 
 def create_type(payload, actor, also_known=()):
     """Create a content type from a definition; raise 409 if the name is taken."""
-    authorize(actor, "content_type.manage")
+    authorize(actor, "content_types.manage")
     name = payload.get("name") if isinstance(payload, dict) else None
     definition = clean_definition(payload, also_known=set(also_known) | ({name} if isinstance(name, str) else set()))
     taken = Conflict(f"A content type named {definition['name']!r} already exists.",
@@ -94,6 +95,7 @@ def create_type(payload, actor, also_known=()):
         raise taken from None
     sync_indexes(None, compiled_type(row))
     sync_search(None, compiled_type(row))
+    record(actor, "content_type.create", "content_type", row.name, fields=[f["name"] for f in row.fields])
     return row
 
 
@@ -103,7 +105,7 @@ def update_type(name, payload, actor, partial=False, also_known=()):
     The report lists the planned operations and every entry that no longer validates
     (nothing is changed or dropped to make it validate).
     """
-    authorize(actor, "content_type.manage")
+    authorize(actor, "content_types.manage")
     row = find_type(name)
     old = export_type(row)
     if partial:
@@ -134,6 +136,7 @@ def update_type(name, payload, actor, partial=False, also_known=()):
     sync_search(before, after)  # also before: SQLite's triggers carry the migration's writes
     _migrate_entries(row, before, after, old, new)
     sync.record_definition_change(row, plan)
+    record(actor, "content_type.update", "content_type", row.name, version=row.version, changes=plan)
     report["invalid_count"], report["invalid_entries"] = _invalid_entries(row, after)
     return row, report
 
@@ -262,7 +265,7 @@ def validation_errors(compiled, stored, mode):
 
 def delete_type(name, actor, force=False):
     """Delete a type; refuse while other types point at it, or while it has entries unless forced."""
-    authorize(actor, "content_type.manage")
+    authorize(actor, "content_types.manage")
     row = find_type(name)
     referencing = sorted(
         other.name for other in db.session.scalars(sa.select(ContentType).where(ContentType.id != row.id))
@@ -282,5 +285,6 @@ def delete_type(name, actor, force=False):
     db.session.execute(sa.delete(Entry).where(Entry.type_id == row.id).execution_options(synchronize_session=False))
     sync_indexes(compiled_type(row), None)
     sync_search(compiled_type(row), None)
+    record(actor, "content_type.delete", "content_type", row.name, entries=total)
     db.session.delete(row)
     db.session.flush()

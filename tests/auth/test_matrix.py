@@ -1,0 +1,139 @@
+"""The access matrix: every caller kind over every route and action, allowed or denied.
+
+Callers: the five built-in roles' users (Public is the anonymous caller) and a read-only delivery
+token. A denied anonymous call is 401, a denied authenticated call 403; an allowed one is neither
+(it may still be 404 or 422 for other reasons, which the other tests cover).
+"""
+
+import pytest
+
+from tests.conftest import Api
+
+CALLERS = ("administrator", "editor", "author", "viewer", "anonymous", "delivery")
+STAFF = {"administrator", "editor", "author", "viewer"}
+EVERYONE = set(CALLERS)
+WRITERS = {"administrator", "editor"}
+#: routes where a denied user gets 404: another user's token does not exist for them (no IDOR oracle)
+HIDDEN = {("DELETE", "/api/tokens/{token}")}
+
+#: (method, path, body, callers allowed). Placeholders: {entry} an entry by the administrator,
+#: {draft} an unpublished one, {user} a viewer account, {role} a custom role, {token} the viewer's token.
+ROUTES = [
+    ("GET", "/api/content-types", None, STAFF),
+    ("POST", "/api/content-types", {"name": "other", "fields": []}, {"administrator"}),
+    ("GET", "/api/content-types/note", None, STAFF),
+    ("PATCH", "/api/content-types/note", {"label": "Notes"}, {"administrator"}),
+    ("DELETE", "/api/content-types/scratch", None, {"administrator"}),
+    ("GET", "/api/content/note", None, EVERYONE),
+    ("GET", "/api/content/note?status=draft", None, STAFF),
+    ("GET", "/api/content/note/{entry}", None, EVERYONE),
+    ("GET", "/api/content/note/{draft}?status=draft", None, STAFF),
+    ("POST", "/api/content/note", {"title": "new"}, WRITERS | {"author"}),
+    ("PATCH", "/api/content/note/{entry}", {"title": "changed"}, WRITERS),
+    ("PUT", "/api/content/note/{entry}", {"title": "replaced"}, WRITERS),
+    ("POST", "/api/content/note/{draft}/publish", None, WRITERS),
+    ("POST", "/api/content/note/{entry}/unpublish", None, WRITERS),
+    ("DELETE", "/api/content/note/{draft}", None, WRITERS),
+    ("GET", "/api/content/note/{entry}/revisions", None, STAFF),
+    ("GET", "/api/content/note/{entry}/revisions/1", None, STAFF),
+    ("POST", "/api/content/note/{entry}/revisions/1/restore", None, WRITERS),
+    ("GET", "/api/content/site", None, EVERYONE),
+    ("PUT", "/api/content/site", {"name": "Folio"}, WRITERS),
+    ("GET", "/api/sync", None, EVERYONE),
+    ("GET", "/api/openapi.json", None, EVERYONE),
+    ("GET", "/api/types.ts", None, EVERYONE),
+    ("GET", "/api/users", None, {"administrator", "editor"}),
+    ("POST", "/api/users", {"email": "x@example.com", "password": "a-long-password", "role": "viewer"},
+     {"administrator"}),
+    ("GET", "/api/users/{user}", None, {"administrator", "editor"}),
+    ("PATCH", "/api/users/{user}", {"name": "Renamed"}, {"administrator"}),
+    ("DELETE", "/api/users/{user}", None, {"administrator"}),
+    ("GET", "/api/roles", None, {"administrator"}),
+    ("POST", "/api/roles", {"name": "extra", "permissions": []}, {"administrator"}),
+    ("GET", "/api/roles/{role}", None, {"administrator"}),
+    ("PATCH", "/api/roles/{role}", {"label": "Changed"}, {"administrator"}),
+    ("DELETE", "/api/roles/{role}", None, {"administrator"}),
+    ("GET", "/api/tokens", None, EVERYONE - {"anonymous"}),
+    ("POST", "/api/tokens", {"name": "child"}, {"administrator"}),  # tokens mint tokens only with tokens.manage
+    ("DELETE", "/api/tokens/{token}", None, {"administrator"}),  # others' tokens: tokens.manage
+    ("POST", "/api/tokens/preview", {"type": "note"}, STAFF),
+    ("GET", "/api/audit", None, {"administrator"}),
+    ("GET", "/api/auth/me", None, EVERYONE),
+    ("GET", "/api/auth/explain?action=update&type=note", None, EVERYONE),
+]
+
+
+@pytest.fixture
+def world(api, make_type, make_entry, make_user, client):
+    make_type("note", [{"name": "title", "type": "string"}])
+    make_type("scratch", [{"name": "title", "type": "string"}])
+    make_type("site", [{"name": "name", "type": "string"}], kind="singleton")
+    api.put("/api/content/site", json={"name": "Site"})
+    api.post("/api/content/site/publish")
+    entry = make_entry("note", publish=True, title="published")
+    draft = make_entry("note", title="draft")
+    assert api.post("/api/roles", json={"name": "custom", "permissions": []}).status_code == 201
+    viewer = make_user("viewer")
+    token = api.get(f"/api/tokens?user={viewer.id}").json["data"][0]["id"]
+    values = {"entry": entry["id"], "draft": draft["id"], "user": viewer.id, "role": "custom", "token": token}
+    callers = {role: Api(client, make_user(role).token) for role in ("administrator", "editor", "author", "viewer")}
+    callers["anonymous"] = Api(client, None)
+    delivery = api.post("/api/tokens", json={"name": "site", "kind": "delivery"}).json["meta"]["token"]
+    callers["delivery"] = Api(client, delivery)
+    return values, callers
+
+
+@pytest.mark.parametrize("method, path, body, allowed", ROUTES, ids=[f"{m} {p}" for m, p, _b, _a in ROUTES])
+@pytest.mark.parametrize("caller", CALLERS)
+def test_the_access_matrix(world, caller, method, path, body, allowed):
+    values, callers = world
+
+    response = callers[caller].request(method, path.format(**values), json=body)
+
+    if caller in allowed:
+        assert response.status_code not in (401, 403), (caller, response.get_data(as_text=True))
+        assert response.status_code < 500
+    else:
+        expected = 401 if caller == "anonymous" else 404 if (method, path) in HIDDEN else 403
+        assert response.status_code == expected, (caller, response.get_data(as_text=True))
+        assert response.json["error"]["code"] in {"not_authenticated", "permission_denied", "not_found"}
+
+
+def test_the_matrix_covers_every_route(app):
+    """Every /api rule appears in the matrix (by its first path segments), so a new route needs a row."""
+    covered = {(method, _shape(path)) for method, path, _b, _a in ROUTES}
+    exempt = {("POST", "/api/auth/login"), ("POST", "/api/auth/logout"), ("POST", "/api/auth/password"),
+              ("POST", "/api/auth/password-reset"), ("POST", "/api/auth/password-reset/confirm"),
+              ("GET", "/api/tokens/<>"), ("GET", "/api/content/<>/<>/translations"),
+              ("POST", "/api/content/<>/<>/translations/<>"), ("GET", "/api/content/<>/<>/revisions/<>/diff"),
+              ("PATCH", "/api/content/<>"), ("DELETE", "/api/content/<>"), ("PUT", "/api/content-types/<>"),
+              ("PUT", "/api/roles/<>"), ("POST", "/api/content/<>/publish"), ("POST", "/api/content/<>/unpublish"),
+              ("GET", "/api/content/<>/revisions"), ("GET", "/api/content/<>/revisions/<>"),
+              ("GET", "/api/content/<>/revisions/<>/diff"), ("POST", "/api/content/<>/revisions/<>/restore"),
+              ("GET", "/api/content/<>/translations"), ("POST", "/api/content/<>/translations/<>")}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api"):
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            key = (method, _shape(rule.rule))
+            if key not in covered and key not in exempt:
+                missing.append(key)
+    assert missing == []
+
+
+def _shape(path):
+    """``/api/content/note/{entry}?x`` and ``/api/content/<type_name>/<entry_id>`` -> ``/api/content/<>/<>``."""
+    import re
+
+    path = path.split("?")[0]
+    path = re.sub(r"<[^>]+>|\{[^}]+\}", "<>", path)
+    parts = path.split("/")
+    if parts[1:3] == ["api", "content"] and len(parts) > 3:
+        parts[3] = "<>"
+    if parts[1:3] in (["api", "content-types"], ["api", "roles"], ["api", "users"], ["api", "tokens"]) \
+            and len(parts) > 3 and parts[3] != "preview":
+        parts[3] = "<>"
+    if len(parts) > 6 and parts[5] == "revisions":
+        parts[6] = "<>"
+    return "/".join(parts)
