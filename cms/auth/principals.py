@@ -4,9 +4,10 @@ Every caller carries ``grants`` (cms.core.policy.Grants), which the permission e
 Flask-Login's ``current_user`` is one of these objects.
 """
 
-from flask import g
+from flask import current_app, g
 
 from cms.auth.permissions import PUBLIC, grants_for, stored_permissions
+from cms.core.caching import content_version
 from cms.core.policy import Grants
 
 
@@ -96,14 +97,32 @@ class AnonymousCaller:
 
 
 def public_grants():
-    """Return the Public role's grants (memoized for the request)."""
+    """Return the Public role's grants: memoized per request, and per process by content version.
+
+    The content version includes a digest of the roles, so a change to the Public role in any
+    process is seen at the next request; reads that know the version already (the response and
+    count caches read it) pay no query for the role.
+    """
+    cached = g.get("folio_public_grants")
+    if cached is None:
+        version = (current_app.config["SQLALCHEMY_DATABASE_URI"], content_version())
+        cached = _public_by_version.get(version)
+        if cached is None:
+            cached = _read_public_grants()
+            _public_by_version.clear()  # only the newest version matters
+            _public_by_version[version] = cached
+        g.folio_public_grants = cached
+    return cached
+
+
+_public_by_version = {}
+
+
+def _read_public_grants():
     from cms.auth.models import Role
     from cms.extensions import db
 
-    cached = g.get("folio_public_grants")
-    if cached is None:
-        role = db.session.get(Role, PUBLIC)
-        permissions = stored_permissions(role.permissions) if role is not None else ()
-        content = tuple(p for p in permissions if p.kind == "type" and not p.own)  # role checks keep it so
-        cached = g.folio_public_grants = Grants(content, staff=False, label="role public")
-    return cached
+    role = db.session.get(Role, PUBLIC)
+    permissions = stored_permissions(role.permissions) if role is not None else ()
+    content = tuple(p for p in permissions if p.kind == "type" and not p.own)  # role checks keep it so
+    return Grants(content, staff=False, label="role public")

@@ -295,3 +295,36 @@ def test_only_callers_who_read_drafts_issue_preview_tokens(anonymous, limited, m
     error_of(anonymous.post("/api/tokens/preview", json={"type": "article"}), 401)
     created = api.post("/api/tokens", json={"name": "site", "kind": "delivery"}).json["meta"]["token"]
     error_of(Api(client, created).post("/api/tokens/preview", json={"type": "article"}), 403)
+
+
+# -- query safety ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("query", [
+    "filter[created_by.password_hash][startswith]=$", "filter[created_by][eq]=x", "sort=created_by",
+    "populate=created_by", "fields=password_hash", "filter[author.email][startswith]=a",
+    "filter[author.password_hash][eq]=x", "populate=author&populate[author][fields]=email",
+    "filter[title][regex]=.*", "filter[title][startswith]]=a", "filter[[title]][eq]=a", "unknown=1",
+])
+def test_paths_into_accounts_or_private_fields_are_400_for_the_public(anonymous, model, query):
+    error_of(anonymous.get(f"/api/content/article?{query}"), 400, "bad_request")
+
+
+def test_relation_hops_into_unreadable_types_are_400(db, as_role, model):
+    give_role(db, "articles_only", [{"type": "article", "action": "read"}])
+    reader = as_role("articles_only")
+
+    error_of(reader.get("/api/content/article?filter[author.name][eq]=Ann"), 400)
+    error_of(reader.get("/api/content/article?populate=author"), 400)
+    assert reader.get("/api/content/article").json["data"][0]["author"]["type"] == "person"  # a stub, no values
+
+
+def test_own_only_relation_targets_are_filtered_in_the_sql(db, as_role, model, api):
+    give_role(db, "own_people", [{"type": "article", "action": "read"}, {"type": "person", "action": "read",
+                                                                         "own": True}])
+    reader = as_role("own_people")
+
+    by_author = reader.get("/api/content/article?filter[author.name][eq]=Ann").json
+    populated = reader.get("/api/content/article?populate=author").json["data"][0]
+
+    assert by_author["data"] == [] and by_author["meta"]["total"] == 0  # Ann was created by someone else
+    assert populated["author"] is None

@@ -154,6 +154,29 @@ def test_tokens_create_for_an_unknown_email_fails_with_one_line(app, admin):
     assert table_count(ApiToken) == 1  # only the admin fixture's
 
 
+def test_tokens_create_takes_a_role_or_makes_a_delivery_token(app, admin, db):
+    viewer = run(app, "tokens", "create", "--email", admin.email, "--name", "ro", "--role", "viewer").stdout.strip()
+    site = run(app, "tokens", "create", "--email", admin.email, "--name", "site", "--delivery").stdout.strip()
+
+    rows = {row.name: row for row in db.session.scalars(sa.select(ApiToken))}
+    assert (rows["ro"].role, rows["ro"].kind) == ("viewer", "api") and viewer.startswith("folio_")
+    assert (rows["site"].role, rows["site"].kind) == (None, "delivery") and site.startswith("folio_")
+
+
+@pytest.mark.parametrize("extra", [("--role", "wizard"), ("--role", "viewer", "--delivery")])
+def test_tokens_create_refuses_unknown_roles_and_mixed_kinds(app, admin, extra):
+    result = run(app, "tokens", "create", "--email", admin.email, "--name", "x", *extra)
+
+    assert result.exit_code != 0
+    assert table_count(ApiToken) == 1
+
+
+def test_users_create_with_an_unknown_role_fails_with_one_line(app, db):
+    result = run(app, "users", "create", "--email", "ed@example.com", "--password", PASSWORD, "--role", "wizard")
+
+    assert "wizard" in assert_one_line_failure(result)
+
+
 def test_users_create_makes_a_user_who_can_log_in(app, db):
     result = run(app, "users", "create", "--email", "Ed@Example.com", "--password", PASSWORD, "--role", "editor")
 

@@ -6,7 +6,7 @@ from cms.auth.services.users import administrator_exists, create_user, find_user
 from cms.auth.services.tokens import caller_for_token  # noqa: F401
 
 
-def create_token_for_email(email, name, role=None):
+def create_token_for_email(email, name, role=None, delivery=False):
     """Create a token for the user with ``email`` (the CLI); return ``(token, secret)``."""
     from cms.auth.services.roles import find_role
     from cms.core.errors import NotFound
@@ -14,4 +14,5 @@ def create_token_for_email(email, name, role=None):
     user = find_user(email)
     if user is None:
         raise NotFound(f"No user with the email {email}.")
-    return create_token(user, name, role=find_role(role).name if role else None)
+    return create_token(user, name, role=find_role(role).name if role else None,
+                        kind="delivery" if delivery else "api")
