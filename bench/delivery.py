@@ -92,19 +92,27 @@ def write_entries(path, count):
     return articles
 
 
-def make_database(url, folder):
-    """Return the database URL to use: a new SQLite file, or a new PostgreSQL database named by ``url``."""
+def make_database(url, folder, keep=False, size=None):
+    """Return ``(url, reused)``: a new SQLite file, or a new PostgreSQL database named by ``url``.
+
+    With ``keep``, the PostgreSQL database is named ``<name>_<size>`` and kept after the run; a later
+    run with ``--keep-database`` and the same size measures it again without loading (``reused``).
+    """
     if url is None:
-        return f"sqlite:///{Path(folder) / 'folio.db'}"
+        return f"sqlite:///{Path(folder) / 'folio.db'}", False
     parsed = sa.make_url(url)
     if not parsed.drivername.startswith("postgresql") or not parsed.database:
         raise SystemExit("--database must be postgresql+psycopg://user@host:port/<new database name>")
+    if keep:
+        parsed = parsed.set(database=f"{parsed.database}_{size}")
     with server_engine(parsed).connect() as connection:
         if connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}):
+            if keep:
+                return parsed.render_as_string(hide_password=False), True
             raise SystemExit(f"Database {parsed.database!r} exists: the benchmark creates and drops its own; "
                              "name one that does not exist.")
         connection.exec_driver_sql(f'CREATE DATABASE "{parsed.database}"')
-    return parsed.render_as_string(hide_password=False)
+    return parsed.render_as_string(hide_password=False), False
 
 
 def drop_database(url):
@@ -360,6 +368,9 @@ def main(argv=None):
     parser.add_argument("--worker-classes", default="sync,gthread", help="comma-separated gunicorn worker classes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--output", default=str(TABLE), help="the Markdown report to write")
+    parser.add_argument("--keep-database", action="store_true",
+                        help="PostgreSQL: keep <name>_<size> after the run, and measure it again if it exists "
+                             "(saves the load of a million entries; migrate it first if the code changed)")
     args = parser.parse_args(argv)
     try:
         sizes = [int(size) for size in args.entries.split(",")]
@@ -373,11 +384,12 @@ def main(argv=None):
         load_before = os.getloadavg()[0]
         args.entries = size
         with tempfile.TemporaryDirectory(prefix="folio-bench-delivery-") as folder:
-            url = make_database(args.database, folder)
+            url, reused = make_database(args.database, folder, args.keep_database, size)
             try:
-                result = run(args, url, folder)
+                result = run(args, url, folder, reused)
             finally:
-                drop_database(url)
+                if not args.keep_database:
+                    drop_database(url)
         result.update(when=datetime.now(UTC).isoformat(), nproc=os.cpu_count(), python=platform.python_version(),
                       load_average=[round(load_before, 2), round(os.getloadavg()[0], 2)], command=command)
         results.append(result)
@@ -393,16 +405,25 @@ def main(argv=None):
     return 1 if errors else 0
 
 
-def run(args, url, folder):
-    """Load the data, then measure every Folio server and the ceiling; return the result dict."""
+def run(args, url, folder, reused=False):
+    """Load the data (unless ``reused``), then measure every Folio server and the ceiling; return the result dict."""
     engine = sa.make_url(url).get_backend_name()
     instance = Path(folder) / "instance"
     instance.mkdir()
-    settings = {"INSTANCE_PATH": str(instance), "DATABASE_URL": url, "SECRET_KEY": SECRET, "ENV": "production"}
+    settings = {"INSTANCE_PATH": str(instance), "DATABASE_URL": url, "SECRET_KEY": SECRET, "ENV": "production",
+                "PASSWORD_RESET_URL": "https://cms.example.com/admin/reset-password"}
     app = create_app({**settings, **NO_CACHE})
-    source = Path(folder) / "entries.jsonl"
-    articles = write_entries(source, args.entries)
-    imported, import_seconds, reindex_seconds = load(app, source)
+    if reused:
+        with app.app_context():
+            migrate.upgrade(db.engine)
+            imported = db.session.scalar(sa.text("SELECT count(*) FROM entries"))
+            articles = db.session.scalar(sa.text(
+                "SELECT count(*) FROM entries JOIN content_types t ON t.id = entries.type_id WHERE t.name = 'article'"))
+        import_seconds = reindex_seconds = 0.0
+    else:
+        source = Path(folder) / "entries.jsonl"
+        articles = write_entries(source, args.entries)
+        imported, import_seconds, reindex_seconds = load(app, source)
     print(f"delivery ({engine}, {imported:,} entries): imported in {import_seconds:.1f}s, "
           f"reindexed in {reindex_seconds:.1f}s", flush=True)
     client = app.test_client()

@@ -16,6 +16,7 @@ def create_app(config=None):
     configure_auth(app)
     configure_plugins(app)
     configure_content(app)
+    configure_media(app)
     configure_blueprints(app)
     configure_errors(app)
     configure_http(app)
@@ -85,6 +86,14 @@ def configure_content(app):
     app.extensions["folio.locales"] = locales_from_settings(app.config)
 
 
+def configure_media(app):
+    from cms.media.storage import StorageRegistry
+
+    registry = StorageRegistry()
+    app.extensions["folio.plugins"].hook.folio_register_media_storage(registry=registry)
+    app.extensions["folio.media_storage"] = registry.build(app.config)
+
+
 def configure_blueprints(app):
     from cms.audit.api import bp as audit_api
     from cms.auth.accounts_api import bp as accounts_api
@@ -93,6 +102,7 @@ def configure_blueprints(app):
     from cms.content.contract_api import bp as contract_api
     from cms.content.sync_api import bp as sync_api
     from cms.core.health import bp as health
+    from cms.media.api import bp as media_api
 
     app.register_blueprint(health)
     app.register_blueprint(content_api)
@@ -101,9 +111,12 @@ def configure_blueprints(app):
     app.register_blueprint(auth_api)
     app.register_blueprint(accounts_api)
     app.register_blueprint(audit_api)
+    app.register_blueprint(media_api)
     from cms.auth.openapi import access_paths
+    from cms.media.openapi import media_paths
 
-    app.extensions["folio.openapi_paths"] = [access_paths]  # documented in /api/openapi.json beside content
+    # documented in /api/openapi.json beside content
+    app.extensions["folio.openapi_paths"] = [access_paths, media_paths]
 
 
 def configure_errors(app):

@@ -20,10 +20,20 @@ DEFAULTS = {
     "DEFAULT_LOCALE": "en",
     "LOCALES": [],  # locales entries may be written in (empty: the default locale only)
     "LOCALE_FALLBACKS": {},  # {"fr-CA": ["fr", "en"]}: what to deliver where a translation is missing
-    "MEDIA_STORAGE": "local",
+    "MEDIA_STORAGE": "local",  # local | s3 | a plugin's backend
     "MEDIA_ROOT": "",  # empty: <instance>/media
+    "MEDIA_MAX_BYTES": 100 * 1024 * 1024,  # largest file POSTed to /api/media (413 beyond)
+    "MEDIA_MAX_UPLOAD_BYTES": 5 * 1024**3,  # largest presigned upload straight to S3
+    "MEDIA_MAX_PIXELS": 50_000_000,  # larger images are refused before decoding (decompression bombs)
+    "MEDIA_ALLOWED_TYPES": ["image/jpeg", "image/png", "image/gif", "image/webp", "image/avif", "application/pdf",
+                            "video/mp4", "video/webm", "audio/mpeg", "audio/ogg", "audio/wav"],
+    "MEDIA_RENDITION_SIZES": [64, 128, 256, 320, 480, 640, 768, 1024, 1280, 1536, 1920, 2560],
+    "MEDIA_PUBLIC_URL": "",  # S3: a public base URL or CDN for objects; empty: presigned GET URLs
+    "MEDIA_URL_SECONDS": 3600,  # lifetime of presigned GET URLs
     "S3_BUCKET": "",
-    "S3_ENDPOINT_URL": "",
+    "S3_PREFIX": "",  # key prefix inside the bucket
+    "S3_REGION": "",
+    "S3_ENDPOINT_URL": "",  # S3-compatible stores (MinIO, R2, moto); empty: AWS
     "REDIS_URL": "",
     "JSON_MAX_DEPTH": 32,  # nesting allowed inside a json field value
     "PER_PAGE_DEFAULT": 25,
@@ -52,6 +62,7 @@ DEFAULTS = {
     "RESPONSE_CACHE_MAX_BYTES": 32 * 1024 * 1024,  # bytes kept per process (memory)
     "RESPONSE_CACHE_TTL": 300,  # seconds (redis)
     "RESPONSE_CACHE_PREFIX": "folio:responses",  # Redis key namespace
+    "COUNT_LIMIT": 10000,  # list totals are counted up to this; beyond, meta.total_exact is false (0: exact)
     "COUNT_CACHE_SIZE": 5000,  # list totals of published reads kept per process, keyed by content version (0: off)
 }
 
@@ -129,3 +140,6 @@ def check_production_settings(settings):
             "Refusing to start in production with the default secret key: "
             "set FOLIO_SECRET_KEY or SECRET_KEY in instance/config.py."
         )
+    if settings["ENV"] == "production" and not settings["PASSWORD_RESET_URL"]:
+        raise RuntimeError("Set FOLIO_PASSWORD_RESET_URL in production (e.g. https://cms.example.com/admin/reset-password): "
+                           "reset links must not be built from the Host header a client sends.")

@@ -118,7 +118,10 @@ class Api:
             headers["Authorization"] = f"Bearer {token}"
         # its own app context, as on a server: a fresh session and caller for every request
         with self.client.application.app_context():
-            return self.client.open(path, method=method, json=json, headers=headers, **kwargs)
+            response = self.client.open(path, method=method, json=json, headers=headers, **kwargs)
+        response.get_data()  # buffered, then closed: a served file is released at once
+        response.close()
+        return response
 
     def get(self, path, **kwargs):
         return self.request("GET", path, **kwargs)
@@ -219,6 +222,26 @@ def make_entry(api):
             assert response.status_code == 200, response.json
             entry = response.json["data"]
         return entry
+
+    return make
+
+
+@pytest.fixture
+def media_rows(db):
+    """Add media library rows with the given ids (no stored bytes): for tests of fields that name media."""
+    import hashlib
+
+    from cms.core.db import utcnow
+    from cms.media.models import MediaItem
+
+    def make(*ids):
+        for media_id in ids:
+            digest = hashlib.sha256(media_id.encode()).hexdigest()
+            _db.session.add(MediaItem(id=media_id, sha256=digest, storage_key=f"originals/{digest[:2]}/{digest}.png",
+                                      filename=f"{media_id}.png", mime="image/png", size=1, width=1, height=1, alt="",
+                                      caption="", folder="", tags=[], created_at=utcnow(), updated_at=utcnow()))
+        _db.session.commit()
+        return list(ids)
 
     return make
 

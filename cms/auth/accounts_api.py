@@ -150,6 +150,7 @@ def create_preview_token():
     from cms.content.services.types import compiled_type, find_type
 
     query_args(())
+    tokens.check_preview_issuer(_caller())  # before the type is looked up: no oracle for type names
     body = json_body()
     unknown = sorted(set(body) - {"type", "expires_in"})
     if unknown or not isinstance(body.get("type"), str):

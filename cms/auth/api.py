@@ -54,13 +54,8 @@ def login():
     query_args(())
     limits.check_address("login")
     data = _body(LoginSchema())
-    limits.check_account(data["email"])
-    try:
-        user = sessions.authenticate(data["email"], data["password"])
-    except sessions.LoginFailed:
-        db.session.rollback()
-        limits.count_failure(data["email"])
-        raise
+    limits.count_attempt(data["email"])
+    user = sessions.authenticate(data["email"], data["password"])
     limits.clear_failures(data["email"])
     session.clear()  # nothing from before the sign-in survives it (session fixation)
     caller = sessions.start_session(user, request.remote_addr, request.headers.get("User-Agent", ""))
@@ -147,13 +142,18 @@ def explain():
         compiled = compiled_type(find_type(args["type"]))
         if args.get("id"):
             entry = db.session.get(Entry, args["id"]) if len(args["id"]) <= 36 else None
-            if entry is None or entry.type_id != compiled.id:
+            visible = entry is not None and entry.type_id == compiled.id and (
+                decide(caller, "entry.read_draft", compiled, entry).allowed
+                or (entry.published_data is not None and decide(caller, "entry.read", compiled, entry).allowed))
+            if not visible:  # an entry the caller cannot read does not exist for them
                 raise NotFound(f"No {compiled.name} with the id {args['id']}.")
         access = decide(caller, f"entry.{action}", compiled, entry)
     else:
         if args.get("type") or args.get("id"):
             raise parameter_error("type", "System actions (e.g. users.manage) take no type or id.")
         try:
+            if action.startswith("entry."):
+                raise ValueError(action)
             access = decide(caller, action)
         except ValueError:
             raise parameter_error("action", "Use read, read_draft, create, update, delete, publish, "

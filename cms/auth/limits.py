@@ -7,7 +7,7 @@ Each app builds its own Limiter; its storage is memory by default (per process) 
   peer address. Behind a proxy, ``FOLIO_PROXY_HOPS`` trusts that many ``X-Forwarded-For`` hops
   (werkzeug's ProxyFix); a header the client sets alone is never the key.
 - **Per account:** ``LOGIN_LOCKOUT`` failed sign-ins lock the account out for the rest of the
-  window. The key is a hash of the normalized email, counted whether or not the account exists,
+  window (each attempt is counted before the password is checked, and a success clears the count). The key is a hash of the normalized email, counted whether or not the account exists,
   so a lockout reveals nothing about which emails are registered.
 """
 
@@ -53,15 +53,13 @@ def _account(email):
     return hashlib.sha256(str(email).strip().lower().encode()).hexdigest()
 
 
-def check_account(email):
-    """429 (with Retry-After) while ``email`` has ``LOGIN_LOCKOUT`` recent failures."""
+def count_attempt(email):
+    """Count a sign-in attempt for ``email`` (cleared by a success); 429 with Retry-After once
+    ``LOGIN_LOCKOUT`` attempts failed within the window. Counting before the password is checked
+    keeps parallel guesses within the limit too."""
     item = parse(current_app.config["LOGIN_LOCKOUT"])
-    if not _strategy().test(item, "lockout", _account(email)):
+    if not _strategy().hit(item, "lockout", _account(email)):
         _refuse(LockedOut, item, "lockout", _account(email))
-
-
-def count_failure(email):
-    _strategy().hit(parse(current_app.config["LOGIN_LOCKOUT"]), "lockout", _account(email))
 
 
 def clear_failures(email):

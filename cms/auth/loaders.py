@@ -30,9 +30,9 @@ def load_session_user(key):
 
 def load_token_user(request):
     header = request.headers.get("Authorization")
-    if not header:
+    if header is None:
         return None
-    scheme, _, secret = header.partition(" ")
+    scheme, _, secret = header.strip().partition(" ")
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret:
         raise NotAuthenticated("Send the token as: Authorization: Bearer <token>.",

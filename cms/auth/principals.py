@@ -8,7 +8,7 @@ from flask import current_app, g
 
 from cms.auth.permissions import PUBLIC, grants_for, stored_permissions
 from cms.core.caching import content_version
-from cms.core.policy import Grants
+from cms.core.policy import Grants, Permission
 
 
 def role_grants(role, user_id=None, staff=True):
@@ -65,9 +65,11 @@ class PreviewCaller:
     id = None
     via = "preview"
 
-    def __init__(self, type_name, public):
+    def __init__(self, type_name, public, rule, issuer_id):
+        """``rule``: what the issuer may read of the type now (fields, own entries), applied to its drafts."""
         self.type_name = type_name
-        self.grants = Grants(public.permissions, staff=False, preview_types=frozenset({type_name}),
+        preview = Permission("type", type_name, "read", rule.fields, rule.own)
+        self.grants = Grants(public.permissions, staff=False, user_id=issuer_id, preview=(preview,),
                              label=f"preview token for {type_name!r}")
 
     @property

@@ -18,9 +18,9 @@ def cli():
 
 
 def _register():
-    from cms.cli import content, db, init, seed, tokens, types, users
+    from cms.cli import content, db, init, media, seed, tokens, types, users
 
-    for module in (content, db, init, seed, tokens, types, users):
+    for module in (content, db, init, media, seed, tokens, types, users):
         cli.add_command(module.group)
 
 

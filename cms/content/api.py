@@ -119,8 +119,8 @@ def list_or_singleton(type_name):
     populate(tree, data, query.draft, chain)
     caching.deliver(entries=data, types=(page.compiled.name,))
     caching.deliver_populated(tree, data)
-    meta = {"total": page.total, "page": None if query.cursor else query.page, "per_page": query.per_page,
-            "next_cursor": page.next_cursor}
+    meta = {"total": page.total, "total_exact": page.total_exact, "page": None if query.cursor else query.page,
+            "per_page": query.per_page, "next_cursor": page.next_cursor}
     return _respond({"data": data, "meta": meta})
 
 

@@ -43,6 +43,11 @@ class CompiledType:
         return [s for s in self.specs if s["localized"] is False] if self.localized else []
 
     @property
+    def has_media(self):
+        """Whether any field, nested ones included, holds media."""
+        return any(spec.type.name == "media" for spec in self.all_by_id.values())
+
+    @property
     def unique_specs(self):
         return [s for s in self.specs if s["unique"] or s.type.name == "slug"]
 
@@ -72,9 +77,10 @@ class CompiledType:
         specs = self.specs if only is None else [spec for spec in self.specs if spec.name in only]
         return _render(specs, stored or {}, "deliver", include_private)
 
-    def to_input(self, stored):
+    def to_input(self, stored, include_private=True, only=None):
         """Return the writable form of a stored document (what PATCH merges, what diffs compare)."""
-        return _render(self.specs, stored or {}, "to_input", True)
+        specs = self.specs if only is None else [spec for spec in self.specs if spec.name in only]
+        return _render(specs, stored or {}, "to_input", include_private)
 
     def walk(self, stored, specs=None):
         """Yield ``(spec, value)`` for every field with a value, nested ones included."""
@@ -88,11 +94,11 @@ class CompiledType:
                 for children, child in groups(value, spec):
                     yield from self.walk(child, children)
 
-    def references(self, stored):
-        """Return ``[(field_id, position, target_id, spec)]`` for every relation value."""
+    def references(self, stored, kind="references"):
+        """Return ``[(field_id, position, target_id, spec)]`` for every relation value (``kind="media_ids"``: media)."""
         found, positions = [], {}
         for spec, value in self.walk(stored):
-            for target in spec.type.references(value, spec):
+            for target in getattr(spec.type, kind)(value, spec):
                 position = positions.get(spec.id, 0)
                 positions[spec.id] = position + 1
                 found.append((spec.id, position, target, spec))

@@ -1,7 +1,8 @@
 """The demo blog that `folio seed demo` (and so `make run`) creates: a content model and its content.
 
-Everything is created through the content services, in the caller's transaction. Media ids are
-placeholders (``demo-…``) until the media library exists.
+Everything is created through the content services, in the caller's transaction. Pictures are
+generated (a gradient per name, no downloads) and added to the media library; the definitions below
+name them ``demo-…`` and the seeding swaps in the media ids.
 """
 
 import copy
@@ -352,18 +353,19 @@ def seed_demo(actor=SYSTEM):
     """Create the demo model and content; return counts, or None if the demo is already there."""
     if demo_model_present(actor):
         return None
+    pictures = {}
     for definition in TYPES:
         services.create_type(copy.deepcopy(definition), actor)
-    authors = {key: _create("author", values, actor) for key, values in AUTHORS.items()}
+    authors = {key: _create("author", values, actor, pictures=pictures) for key, values in AUTHORS.items()}
     categories = {key: _create("category", values, actor) for key, values in CATEGORIES.items()}
     tags = {name: _create("tag", {"name": name}, actor) for name in TAGS}
     drafts = 0
     for index, article in enumerate(ARTICLES, start=1):
         values = _article_values(article, index, authors, categories, tags)
-        _create("article", values, actor, publish=not article.get("draft"))
+        _create("article", values, actor, publish=not article.get("draft"), pictures=pictures)
         drafts += bool(article.get("draft"))
-    _create("site_settings", SITE_SETTINGS, actor)
-    return {"types": len(TYPES), "authors": len(authors), "categories": len(categories), "tags": len(tags),
+    _create("site_settings", SITE_SETTINGS, actor, pictures=pictures)
+    return {"types": len(TYPES), "pictures": len(pictures), "authors": len(authors), "categories": len(categories), "tags": len(tags),
             "articles": len(ARTICLES), "drafts": drafts}
 
 
@@ -378,9 +380,46 @@ def _article_values(article, index, authors, categories, tags):
     return values
 
 
-def _create(type_name, values, actor, publish=True):
+def _picture(name, actor, pictures):
+    """Return the media id of the generated picture ``name`` (made once; the same bytes are stored once)."""
+    if name not in pictures:
+        import hashlib
+        import io
+
+        from PIL import Image
+
+        from cms.media import services as media
+
+        hue = hashlib.sha256(name.encode()).digest()
+        start, end = (hue[0], hue[1], hue[2]), (hue[3], hue[4], hue[5])
+        image = Image.linear_gradient("L").resize((480, 300)).convert("RGB")
+        image = Image.merge("RGB", [channel.point(lambda v, a=a, b=b: a + (b - a) * v // 255)
+                                    for channel, a, b in zip(image.split(), start, end, strict=True)])
+        out = io.BytesIO()
+        image.save(out, "PNG")
+        out.seek(0)
+        item, _created = media.upload(out, f"{name.removeprefix('demo-')}.png", actor,
+                                      {"alt": name.removeprefix("demo-").replace("-", " ").capitalize(),
+                                       "folder": "/demo"})
+        pictures[name] = item.id
+    return pictures[name]
+
+
+def _with_pictures(value, actor, pictures):
+    """Swap every ``demo-…`` placeholder in ``value`` for the id of its generated picture."""
+    if isinstance(value, str) and value.startswith("demo-"):
+        return _picture(value, actor, pictures)
+    if isinstance(value, list):
+        return [_with_pictures(item, actor, pictures) for item in value]
+    if isinstance(value, dict):
+        return {key: _with_pictures(item, actor, pictures) for key, item in value.items()}
+    return value
+
+
+def _create(type_name, values, actor, publish=True, pictures=None):
     """Create one entry (published unless told otherwise) and return its id."""
-    compiled, entry = services.create_entry(type_name, copy.deepcopy(values), actor)
+    values = _with_pictures(copy.deepcopy(values), actor, {} if pictures is None else pictures)
+    compiled, entry = services.create_entry(type_name, values, actor)
     if publish and compiled.draft_publish:
         services.publish_entry(type_name, entry.id, actor)
     return entry.id

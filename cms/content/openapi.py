@@ -82,7 +82,8 @@ def entry_schemas(compiled, ctx):
     listing = {"type": "object", "required": ["data", "meta"], "properties": {
         "data": {"type": "array", "items": ref(f"{compiled.name}.Entry")},
         "meta": {"type": "object", "properties": {
-            "total": {"type": ["integer", "null"]}, "page": {"type": ["integer", "null"]},
+            "total": {"type": ["integer", "null"]}, "total_exact": {"type": ["boolean", "null"]},
+            "page": {"type": ["integer", "null"]},
             "per_page": {"type": "integer"}, "next_cursor": {"type": ["string", "null"]}}}}}
     return entry, writable, listing
 

@@ -65,6 +65,8 @@ def deliver_populated(tree, items):
     while slots:
         next_slots = []
         for container, node in slots:
+            if node.target is None:  # media objects: no entry or type keys
+                continue
             deliver(types=(node.target.name,))
             value = container.get(node.name)
             for target in value if isinstance(value, list) else (value,):

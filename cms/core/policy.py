@@ -99,7 +99,7 @@ class Grants:
     permissions: tuple = ()
     staff: bool = False  # users and their tokens: drafts and private fields per permission
     user_id: str | None = None  # for "own entries only"
-    preview_types: frozenset = frozenset()  # types whose drafts a preview token may read
+    preview: tuple = ()  # a preview token's read permissions, which also cover drafts
     label: str = ""  # who holds them, for explanations: "role editor", "token 'site build'"
 
     def rule(self, kind, name, action):
@@ -115,14 +115,20 @@ class Grants:
             return Rule(None, not everyone)
         return Rule(frozenset().union(*(p.fields for p in chosen)), not everyone)
 
+    @property
+    def preview_types(self):
+        return frozenset(p.name for p in self.preview)
+
+    def preview_rule(self, name):
+        return Grants(self.preview).rule("type", name, "read")
+
     def covers(self, permission):
         return any(p.covers(permission) for p in self.permissions)
 
     def restricted_to(self, other):
         """Return grants holding what both allow (a token never exceeds its user)."""
         kept = tuple(p for p in other.permissions if self.covers(p))
-        return Grants(kept, self.staff and other.staff, self.user_id, self.preview_types & other.preview_types,
-                      other.label)
+        return Grants(kept, self.staff and other.staff, self.user_id, label=other.label)
 
 
 NO_GRANTS = Grants(label="no permissions")
@@ -167,10 +173,6 @@ def is_authenticated(actor):
     return actor is not None and getattr(actor, "is_authenticated", False)
 
 
-def _user_id(actor):
-    return grants_of(actor).user_id
-
-
 def content_access(actor, action, compiled):
     """Return the Access of ``actor`` for ``action`` (read, read_draft, create …) on a compiled type."""
     grants = grants_of(actor)
@@ -183,9 +185,10 @@ def content_access(actor, action, compiled):
         return Access(False, reason=f"{compiled.name!r} is not public: only users and their tokens read it")
     if draft and not grants.staff and compiled.name not in grants.preview_types:
         return Access(False, reason="drafts are read by users, their tokens and preview tokens only")
-    rule = grants.rule("type", compiled.name, base)
-    if rule is None and draft and compiled.name in grants.preview_types:
-        rule = Rule()
+    if compiled.name in grants.preview_types and base == "read":  # what the issuer may read of it
+        rule = grants.preview_rule(compiled.name)
+    else:
+        rule = grants.rule("type", compiled.name, base)
     if rule is None:
         return Access(False, reason=f"{grants.label or 'the caller'} has no {base} permission on {compiled.name!r}")
     owner = (grants.user_id or NOBODY) if rule.own else None

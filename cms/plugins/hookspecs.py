@@ -29,3 +29,13 @@ def folio_send_mail(to, subject, body):
     The first plugin that returns a value is the mailer; without one, Folio logs the message
     (fine in development, where the reset link is read from the log). Runs in the request.
     """
+
+
+@hookspec
+def folio_register_media_storage(registry):
+    """Add media storage backends: ``registry.register("name", factory)``.
+
+    ``factory(config)`` returns an object with the methods of ``cms.media.storage.LocalStorage``
+    (``save``, ``open``, ``exists``, ``size``, ``delete``, ``keys``, ``url``); ``FOLIO_MEDIA_STORAGE=name``
+    selects it.
+    """

@@ -18,7 +18,8 @@ def test_every_api_answer_carries_the_security_headers(client, api):
 
 
 def test_production_sets_hsts_and_secure_cookies(database_url, tmp_path):
-    app = make_app(database_url, tmp_path, ENV="production", SECRET_KEY="a-real-secret-of-some-length")
+    app = make_app(database_url, tmp_path, ENV="production", SECRET_KEY="a-real-secret-of-some-length",
+                   PASSWORD_RESET_URL="https://cms.example.com/admin/reset-password")
 
     response = app.test_client().get("/healthz")
 

@@ -272,8 +272,8 @@ def test_an_expired_preview_token_is_401(app, api, client, model, monkeypatch):
     error_of(Api(client, token).get("/api/content/article?status=draft"), 401)
 
 
-def test_a_preview_token_stops_when_its_user_is_deactivated(api, as_role, client, model):
-    editor = as_role("editor")
+def test_a_preview_token_stops_when_its_user_is_deactivated(api, session_as, client, model):
+    editor = session_as("editor")
     token = editor.post("/api/tokens/preview", json={"type": "article"}).json["data"]["token"]
     frontend = Api(client, token)
     assert frontend.get("/api/content/article?status=draft").status_code == 200

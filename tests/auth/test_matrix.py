@@ -5,7 +5,10 @@ token. A denied anonymous call is 401, a denied authenticated call 403; an allow
 (it may still be 404 or 422 for other reasons, which the other tests cover).
 """
 
+import io
+
 import pytest
+from PIL import Image
 
 from tests.conftest import Api
 
@@ -56,15 +59,29 @@ ROUTES = [
     ("GET", "/api/tokens", None, EVERYONE - {"anonymous"}),
     ("POST", "/api/tokens", {"name": "child"}, {"administrator"}),  # tokens mint tokens only with tokens.manage
     ("DELETE", "/api/tokens/{token}", None, {"administrator"}),  # others' tokens: tokens.manage
-    ("POST", "/api/tokens/preview", {"type": "note"}, STAFF),
+    ("POST", "/api/tokens/preview", {"type": "note"}, {"administrator"}),  # token callers need tokens.manage
     ("GET", "/api/audit", None, {"administrator"}),
+    ("GET", "/api/media", None, {"administrator", "editor", "author"}),
+    ("POST", "/api/media", "upload", {"administrator", "editor", "author"}),
+    ("GET", "/api/media/{media}", None, {"administrator", "editor", "author"}),
+    ("PATCH", "/api/media/{media}", {"alt": "Changed"}, {"administrator", "editor", "author"}),
+    ("DELETE", "/api/media/{media}", None, {"administrator", "editor", "author"}),
+    ("GET", "/api/media/{media}/file", None, EVERYONE),  # files are public by their unguessable URL
+    ("GET", "/api/media/{media}/image?w=64", None, EVERYONE),
+    ("POST", "/api/media/uploads", {"filename": "a.png", "size": 10, "mime": "image/png"},
+     {"administrator", "editor", "author"}),  # then 400 on local storage: allowed, answered
+    ("POST", "/api/media/uploads/{media}/complete", {"parts": [{"number": 1, "etag": "x"}]},
+     {"administrator", "editor", "author"}),
     ("GET", "/api/auth/me", None, EVERYONE),
     ("GET", "/api/auth/explain?action=update&type=note", None, EVERYONE),
 ]
 
 
 @pytest.fixture
-def world(api, make_type, make_entry, make_user, client):
+def world(api, make_type, make_entry, make_user, client, app, monkeypatch, tmp_path):
+    from cms.media.storage import LocalStorage
+
+    monkeypatch.setitem(app.extensions, "folio.media_storage", LocalStorage(tmp_path / "media"))
     make_type("note", [{"name": "title", "type": "string"}])
     make_type("scratch", [{"name": "title", "type": "string"}])
     make_type("site", [{"name": "name", "type": "string"}], kind="singleton")
@@ -75,7 +92,12 @@ def world(api, make_type, make_entry, make_user, client):
     assert api.post("/api/roles", json={"name": "custom", "permissions": []}).status_code == 201
     viewer = make_user("viewer")
     token = api.get(f"/api/tokens?user={viewer.id}").json["data"][0]["id"]
-    values = {"entry": entry["id"], "draft": draft["id"], "user": viewer.id, "role": "custom", "token": token}
+    picture = io.BytesIO()
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(picture, "PNG")
+    media = api.request("POST", "/api/media", data={"file": (io.BytesIO(picture.getvalue()), "a.png")},
+                        content_type="multipart/form-data").json["data"]["id"]
+    values = {"entry": entry["id"], "draft": draft["id"], "user": viewer.id, "role": "custom", "token": token,
+              "media": media}
     callers = {role: Api(client, make_user(role).token) for role in ("administrator", "editor", "author", "viewer")}
     callers["anonymous"] = Api(client, None)
     delivery = api.post("/api/tokens", json={"name": "site", "kind": "delivery"}).json["meta"]["token"]
@@ -88,7 +110,13 @@ def world(api, make_type, make_entry, make_user, client):
 def test_the_access_matrix(world, caller, method, path, body, allowed):
     values, callers = world
 
-    response = callers[caller].request(method, path.format(**values), json=body)
+    if body == "upload":
+        picture = io.BytesIO()
+        Image.new("RGB", (8, 8), (9, 9, 9)).save(picture, "PNG")
+        response = callers[caller].request(method, path, data={"file": (io.BytesIO(picture.getvalue()), "b.png")},
+                                           content_type="multipart/form-data")
+    else:
+        response = callers[caller].request(method, path.format(**values), json=body)
 
     if caller in allowed:
         assert response.status_code not in (401, 403), (caller, response.get_data(as_text=True))
@@ -131,9 +159,11 @@ def _shape(path):
     parts = path.split("/")
     if parts[1:3] == ["api", "content"] and len(parts) > 3:
         parts[3] = "<>"
-    if parts[1:3] in (["api", "content-types"], ["api", "roles"], ["api", "users"], ["api", "tokens"]) \
-            and len(parts) > 3 and parts[3] != "preview":
+    if parts[1:3] in (["api", "content-types"], ["api", "roles"], ["api", "users"], ["api", "tokens"], ["api", "media"]) \
+            and len(parts) > 3 and parts[3] not in ("preview", "uploads"):
         parts[3] = "<>"
+    if parts[1:4] == ["api", "media", "uploads"] and len(parts) > 4:
+        parts[4] = "<>"
     if len(parts) > 6 and parts[5] == "revisions":
         parts[6] = "<>"
     return "/".join(parts)

@@ -387,3 +387,27 @@ def test_the_address_limit_counts_the_peer_not_a_forwarded_header(app, browser, 
     assert codes == [200, 200, 200, 429]
     assert reset.status_code == 202  # other routes count separately
     error_of(login(browser, user.email), 429, "too_many_requests")
+
+
+def test_with_redis_every_process_counts_the_same_lockout(fresh_database_url, tmp_path):
+    """Two app processes (two apps here) sharing Redis refuse the third guess wherever it lands."""
+    import uuid
+
+    from cms.core import migrate
+    from cms.extensions import db as _db
+    from tests.conftest import make_app
+
+    settings = {"RATE_LIMIT_STORAGE": "redis://127.0.0.1:6379/0", "LOGIN_LOCKOUT": "2 per minute"}
+    apps = [make_app(fresh_database_url, tmp_path / name, **settings) for name in ("a", "b")]
+    with apps[0].app_context():
+        migrate.upgrade(_db.engine)
+    first, second = (Api(app.test_client(), None) for app in apps)
+    email = f"nobody-{uuid.uuid4().hex}@example.com"  # unique: Redis outlives the test
+
+    codes = [login(first, email, "wrong-password-!").status_code, login(second, email, "wrong-password-!").status_code,
+             login(first, email, "wrong-password-!").status_code, login(second, email, "wrong-password-!").status_code]
+
+    assert codes == [401, 401, 429, 429]
+    for app in apps:
+        with app.app_context():
+            _db.engine.dispose()

@@ -145,7 +145,7 @@ def test_a_list_answers_data_and_meta_newest_first(api, article, make_entry):
 
     assert response.status_code == 200
     assert [item["id"] for item in response.json["data"]] == ids[::-1]
-    assert response.json["meta"] == {"total": 3, "page": 1, "per_page": 25, "next_cursor": None}
+    assert response.json["meta"] == {"total": 3, "total_exact": True, "page": 1, "per_page": 25, "next_cursor": None}
 
 
 def test_page_and_per_page_slice_the_list(api, article, make_entry):

@@ -320,8 +320,9 @@ def _without_server_keys(fields):
     return out
 
 
-def test_every_field_type_can_be_defined_with_each_of_its_rules(api, make_type):
+def test_every_field_type_can_be_defined_with_each_of_its_rules(api, make_type, media_rows):
     make_type("author", [{"name": "name", "type": "string"}])
+    media_rows("m1", "m2")
 
     created = make_type("article", EVERY_FIELD)
 

@@ -36,7 +36,8 @@ FIELDS = [
 
 
 @pytest.fixture
-def sample(make_type):
+def sample(make_type, media_rows):
+    media_rows("media_1", "m1", "m2")
     return make_type("sample", FIELDS)
 
 

@@ -41,8 +41,9 @@ def article(number, author_id):
 
 
 @pytest.fixture
-def content(api, make_type, make_entry):
+def content(api, make_type, make_entry, media_rows):
     """A model with every field type, published and draft entries, a singleton and a private type."""
+    media_rows("m1", "m2", "m3")
     make_type("author", [{"name": "name", "type": "string", "required": True}])
     make_type("article", EVERY_FIELD)
     make_type("settings", SETTINGS_FIELDS, kind="singleton")

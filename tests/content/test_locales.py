@@ -266,6 +266,7 @@ def test_reading_in_a_locale_runs_the_same_queries_for_one_entry_as_for_many(app
         assert all(item["author"]["name"] == "Anne" for item in response.json["data"])
         return len(response.json["data"]), len(statements)
 
+    run(2)  # the first anonymous read also reads the Public role, which later ones find cached
     assert run(1)[1] == run(30)[1]
     assert run(30)[0] == 30
 

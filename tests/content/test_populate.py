@@ -179,7 +179,7 @@ def test_anonymous_populate_into_a_non_public_type_is_refused(api, content, make
 BAD_POPULATE = [
     ("populate=nope", "populate"),
     ("populate=title", "populate"),
-    ("populate=author.photo", "populate"),
+    ("populate=author.photo.owner", "populate"),
     ("populate=reviewer", "populate"),
     ("populate=author.notes", "populate"),
     ("populate=author.team.logo.url", "populate"),
@@ -249,6 +249,7 @@ def test_populating_runs_the_same_queries_for_one_entry_as_for_a_hundred(app, ap
         assert response.status_code == 200, response.json
         return response.json["data"], len(statements)
 
+    run(2, "")  # the first anonymous read also reads the Public role, which later ones find cached
     one, one_count = run(1, populate)
     hundred, hundred_count = run(100, populate)
     _plain, plain_count = run(100, "")

@@ -206,7 +206,8 @@ def test_many_relations_match_when_any_target_matches(api, tagged):
     assert names(api, [("filter[tags.label][null]", "true")]) == ["c"]
 
 
-def test_single_media_fields_filter_by_media_id(api, items):
+def test_single_media_fields_filter_by_media_id(api, items, media_rows):
+    media_rows("m-1", "m-2", "m-3")
     items({"type": "media"}, ["m-1", "m-2", "m-3"])
 
     assert names(api, [("filter[v]", "m-2")]) == ["b"]

@@ -176,7 +176,7 @@ def test_the_last_page_has_no_next_cursor_even_when_it_is_full(api, catalog):
     assert second["meta"]["next_cursor"] is None
     assert listing(api, [("per_page", "10")])["meta"]["next_cursor"] is None
     assert listing(api, [("filter[name]", "none")])["meta"] == {
-        "total": 0, "page": 1, "per_page": 25, "next_cursor": None}
+        "total": 0, "total_exact": True, "page": 1, "per_page": 25, "next_cursor": None}
 
 
 @pytest.mark.parametrize("sort", ["views", "-created_at", "-flag,day"])
@@ -209,8 +209,33 @@ def test_count_false_skips_the_total(app, api, catalog, count_queries, monkeypat
         assert listing(api, [("count", "true")])["meta"]["total"] == 10
     with count_queries() as uncounted:
         body = listing(api, [("count", "false"), ("per_page", "2")])
-    assert body["meta"]["total"] is None and len(body["data"]) == 2
+    assert body["meta"]["total"] is None and body["meta"]["total_exact"] is None and len(body["data"]) == 2
     assert len(uncounted) == len(counted) - 1
+
+
+def test_totals_are_counted_up_to_the_count_limit(app, api, catalog, count_queries, monkeypatch):
+    monkeypatch.setitem(app.config, "COUNT_LIMIT", 4)
+
+    capped = listing(api, [("per_page", "2")])
+    narrow = listing(api, [("filter[views][lte]", "2")])
+    drafts = listing(api, [("status", "draft"), ("per_page", "1")], api.token)
+    with count_queries() as statements:
+        listing(api, [("per_page", "1"), ("filter[views][gte]", "0")])
+
+    assert (capped["meta"]["total"], capped["meta"]["total_exact"]) == (4, False)
+    assert capped["meta"]["next_cursor"] and len(capped["data"]) == 2
+    assert narrow["meta"]["total_exact"] is True and narrow["meta"]["total"] == len(narrow["data"]) < 4
+    assert (drafts["meta"]["total"], drafts["meta"]["total_exact"]) == (4, False)
+    counts = [s for s in statements if "count(*)" in s.lower() and "FROM entries" in s]
+    assert counts and all("LIMIT" in s for s in counts)  # the count never reads past the limit
+
+
+def test_a_count_limit_of_zero_counts_exactly(app, api, catalog, monkeypatch):
+    monkeypatch.setitem(app.config, "COUNT_LIMIT", 0)
+
+    body = listing(api, [("per_page", "2")])
+
+    assert (body["meta"]["total"], body["meta"]["total_exact"]) == (10, True)
 
 
 def test_fields_limit_the_field_keys_but_keep_the_system_keys(api, catalog):

@@ -181,6 +181,14 @@ def test_production_refuses_the_default_secret_key(instance, clean_env, secret):
         create_app()
 
 
+def test_production_refuses_reset_links_built_from_the_host_header(instance, clean_env):
+    clean_env.setenv("FOLIO_ENV", "production")
+    clean_env.setenv("FOLIO_SECRET_KEY", "a-real-and-long-secret-value-0123456789")
+
+    with pytest.raises(RuntimeError, match="FOLIO_PASSWORD_RESET_URL"):
+        create_app()
+
+
 @pytest.mark.parametrize("env", ["prod", "Production", "staging"])
 def test_an_unknown_env_is_refused_rather_than_treated_as_development(instance, clean_env, env):
     clean_env.setenv("FOLIO_ENV", env)
@@ -192,6 +200,7 @@ def test_an_unknown_env_is_refused_rather_than_treated_as_development(instance, 
 def test_production_starts_with_a_real_secret_key_from_the_environment(instance, clean_env):
     clean_env.setenv("FOLIO_ENV", "production")
     clean_env.setenv("FOLIO_SECRET_KEY", "a-real-and-long-secret-value-0123456789")
+    clean_env.setenv("FOLIO_PASSWORD_RESET_URL", "https://cms.example.com/admin/reset-password")
 
     app = create_app()
 
@@ -200,7 +209,8 @@ def test_production_starts_with_a_real_secret_key_from_the_environment(instance,
 
 
 def test_production_starts_with_a_secret_key_from_the_instance_file(instance, clean_env):
-    (instance / "config.py").write_text("SECRET_KEY = 'from-the-instance-file-0123456789'\n")
+    (instance / "config.py").write_text("SECRET_KEY = 'from-the-instance-file-0123456789'\n"
+                                        "PASSWORD_RESET_URL = 'https://cms.example.com/admin/reset-password'\n")
     clean_env.setenv("FOLIO_ENV", "production")
 
     app = create_app()

@@ -88,6 +88,7 @@ def update_role(name, payload, actor, partial=False):
     role = find_role(name)
     if role.name == ADMINISTRATOR:
         raise Conflict("The administrator role holds every permission and cannot be changed.")
+    refuse_ungrantable(actor, role_permissions(role), f"changes to the role {role.name!r}")  # none above you
     data = _load({"name": role.name, **payload}, partial=partial)
     if data["name"] != role.name:
         raise ValidationFailed({"name": ["A role keeps its name; create a new role instead."]})
@@ -117,6 +118,7 @@ def delete_role(name, actor):
     role = find_role(name)
     if role.builtin:
         raise Conflict(f"{role.name!r} is a built-in role and cannot be deleted.")
+    refuse_ungrantable(actor, role_permissions(role), f"the role {role.name!r}")
     users = db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.role == role.name))
     tokens = db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken).where(
         ApiToken.role == role.name, ApiToken.revoked_at.is_(None)))

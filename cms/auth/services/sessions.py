@@ -23,7 +23,7 @@ from cms.auth.services.passwords import (
     spend_verification_time,
     verify_password,
 )
-from cms.auth.services.users import end_sessions, find_user
+from cms.auth.services.users import end_sessions, find_user, void_resets
 from cms.core.db import new_id, utcnow
 from cms.core.errors import ApiError, BadRequest, ValidationFailed
 from cms.extensions import db
@@ -101,6 +101,7 @@ def change_password(caller, current, new):
     user.password_hash = hash_password(new)
     user.password_changed_at = user.updated_at = utcnow()
     end_sessions(user.id, keep_key_hash=_hash(caller.session_key) if caller.session_key else None)
+    void_resets(user.id)
     record(caller, "user.password_change", "user", user.id)
     db.session.flush()
 
@@ -146,8 +147,7 @@ def confirm_reset(token, password):
         PasswordReset.id == row.id, PasswordReset.used_at.is_(None)).values(used_at=now))
     if claimed.rowcount != 1:  # a concurrent confirm used it first
         raise invalid
-    db.session.execute(sa.update(PasswordReset).where(
-        PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)).values(used_at=now))
+    void_resets(user.id)
     user.password_hash = hash_password(password)
     user.password_changed_at = user.updated_at = now
     end_sessions(user.id)
@@ -159,7 +159,10 @@ def confirm_reset(token, password):
 def send_mail(to, subject, body):
     """Hand a message to the mailer plugin (``folio_send_mail``); without one, log it."""
     hook = current_app.extensions["folio.plugins"].hook.folio_send_mail
-    if hook.get_hookimpls():
-        hook(to=to, subject=subject, body=body)
-    else:
+    if not hook.get_hookimpls():
         log.warning("No mailer plugin: message to %s: %s\n%s", to, subject, body)
+        return
+    try:
+        hook(to=to, subject=subject, body=body)
+    except Exception:  # the answer must not tell known emails from unknown ones
+        log.exception("The mailer failed to send %r to %s", subject, to)

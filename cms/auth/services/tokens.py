@@ -139,6 +139,8 @@ def issue_token(payload, actor):
         refuse_ungrantable(actor, role_permissions(role), f"the role {role.name!r}")
     if permissions is not None:
         refuse_ungrantable(actor, permissions, "these permissions")
+    elif role is None and data["kind"] == "api":  # the user's whole role: a token caller must hold all of it
+        refuse_ungrantable(actor, role_permissions(user.role_row), "a token with your whole role")
     token, secret = create_token(user, data["name"], expires_at, data["kind"], role.name if role else None,
                                  permissions)
     record(actor, "token.create", "token", token.id, name=token.name, kind=token.kind, role=token.role,
@@ -190,13 +192,25 @@ def _serializer(secret_key):
     return URLSafeTimedSerializer(secret_key, salt="folio-preview-token")
 
 
-def issue_preview_token(compiled, actor, seconds, secret_key):
-    """Return a signed token letting a frontend read ``compiled``'s drafts for ``seconds``."""
-    authorize(actor, "entry.read_draft", compiled)
-    user = getattr(actor, "user", None)
-    if user is None:
+def check_preview_issuer(actor):
+    """Preview tokens are issued by signed-in users, or by API tokens that manage tokens."""
+    if getattr(actor, "user", None) is None:
         deny(actor, "Only users issue preview tokens.")
-    signed = _serializer(secret_key).dumps({"t": compiled.name, "u": user.id, "s": seconds})
+    if actor.via == "token" and not can(actor, "tokens.manage"):
+        raise PermissionDenied("Sign in to issue preview tokens: an API token needs tokens.manage.")
+
+
+def issue_preview_token(compiled, actor, seconds, secret_key):
+    """Return a signed token letting a frontend read ``compiled``'s drafts for ``seconds``.
+
+    The token reads what its issuer may read of that type (fields, own entries), re-checked at
+    every use; it stops with its issuer's account, and with the API token that issued it.
+    """
+    check_preview_issuer(actor)
+    authorize(actor, "entry.read_draft", compiled)
+    token = getattr(actor, "token", None)
+    claims = {"t": compiled.name, "u": actor.user.id, "s": seconds, "k": token.id if token is not None else None}
+    signed = _serializer(secret_key).dumps(claims)
     record(actor, "token.preview", "content_type", compiled.name, seconds=seconds)
     return PREVIEW_PREFIX + signed
 
@@ -215,9 +229,17 @@ def caller_for_preview(secret, secret_key, max_seconds):
     if user is None or not user.active:
         return None
     grants = role_grants(user.role_row, user.id)
-    if grants.rule("type", claims.get("t"), "read") is None:
+    issuer_token = claims.get("k")
+    if issuer_token is not None:
+        token = db.session.get(ApiToken, issuer_token) if isinstance(issuer_token, str) else None
+        if token is None or token.revoked_at is not None or token.user_id != user.id or (
+                token.expires_at is not None and token.expires_at <= utcnow()):
+            return None
+        grants = token_grants(token)
+    rule = grants.rule("type", claims.get("t"), "read")
+    if rule is None or not grants.staff:
         return None
-    return PreviewCaller(claims["t"], public_grants())
+    return PreviewCaller(claims["t"], public_grants(), rule, user.id)
 
 
 def check_preview_seconds(seconds, maximum):

@@ -4,9 +4,10 @@ import re
 
 import sqlalchemy as sa
 from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy.exc import IntegrityError
 
 from cms.audit.services import record
-from cms.auth.models import Role, User, UserSession
+from cms.auth.models import PasswordReset, Role, User, UserSession
 from cms.auth.permissions import ADMINISTRATOR, PUBLIC
 from cms.auth.services.passwords import check_new_password, hash_password
 from cms.auth.services.roles import find_role, refuse_ungrantable, role_permissions
@@ -115,8 +116,11 @@ def add_user(payload, actor):
 
 
 def _other_active_administrators(user):
-    return db.session.scalar(sa.select(sa.func.count()).select_from(User).where(
-        User.role == ADMINISTRATOR, User.active.is_(True), User.id != user.id))
+    """Count the other active administrators, locking their rows (PostgreSQL) so that two
+    administrators demoting each other at once cannot both succeed; SQLite writers queue anyway."""
+    ids = db.session.scalars(sa.select(User.id).where(
+        User.role == ADMINISTRATOR, User.active.is_(True), User.id != user.id).with_for_update()).all()
+    return len(ids)
 
 
 def _keep_an_administrator(user, role, active):
@@ -130,6 +134,12 @@ def end_sessions(user_id, keep_key_hash=None):
     if keep_key_hash is not None:
         statement = statement.where(UserSession.key_hash != keep_key_hash)
     db.session.execute(statement)
+
+
+def void_resets(user_id):
+    """Mark every outstanding reset link of a user used (after any password or email change)."""
+    db.session.execute(sa.update(PasswordReset).where(
+        PasswordReset.user_id == user_id, PasswordReset.used_at.is_(None)).values(used_at=utcnow()))
 
 
 def update_user(user_id, payload, actor, partial=True):
@@ -158,10 +168,16 @@ def update_user(user_id, payload, actor, partial=True):
         changes["password"] = "changed"
     if "password" in changes or "active" in changes or "role" in changes:
         end_sessions(user.id)  # new credentials or standing: sign in again
+    if "password" in changes or "email" in changes:
+        void_resets(user.id)  # a link sent to the old mailbox or for the old password must not work
     if changes:
         user.updated_at = utcnow()
         record(actor, "user.update", "user", user.id, changes=changes)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a concurrent change may have taken the email first
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict("A user with this email already exists.", {"fields": {"email": ["Already taken."]}}) from None
     db.session.expire(user, ["role_row"])
     return user
 

@@ -90,6 +90,10 @@ class FieldType:
         """Return the entry ids a stored value points at."""
         return ()
 
+    def media_ids(self, value, spec):
+        """Return the media ids a stored value points at."""
+        return ()
+
     def unique_key(self, value):
         """Return the string under which a value is unique (same key: same value)."""
         return str(value)

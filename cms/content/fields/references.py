@@ -118,3 +118,15 @@ class MediaType(_ReferenceType):
 
     def _target(self, spec):
         return "media"
+
+    def media_ids(self, value, spec):
+        if value is None:
+            return ()
+        return value if isinstance(value, list) else (value,)
+
+    def json_schema(self, spec, mode, ctx):
+        if mode == "in":
+            return super().json_schema(spec, mode, ctx)
+        stub = {"type": "object", "required": ["id", "type"], "properties": {
+            "id": {"type": "string"}, "type": {"const": "media"}}}  # populated: the media object, which has both
+        return {"type": "array", "items": stub} if spec["many"] else stub

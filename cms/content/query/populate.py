@@ -24,8 +24,8 @@ class PopulateNode:
 
     path: str
     spec: object  # the relation's FieldSpec
-    target: object  # the CompiledType it points at
-    access: object  # the caller's policy.Access to the target type (fields shown, owner)
+    target: object  # the CompiledType it points at (None: a media field)
+    access: object  # the caller's policy.Access to the target type (fields shown, owner; None for media)
     fields: tuple | None = None  # field names asked for (None: all the caller may read)
     children: list = field(default_factory=list)
 
@@ -64,6 +64,9 @@ def parse_populate(args, compiled, readable, load_type, max_depth=3, fields=None
         owner, siblings, access = compiled, roots, readable(compiled)
         for depth, name in enumerate(segments, start=1):
             prefix = ".".join(segments[:depth])
+            if owner is None:
+                raise parameter_error("populate", f"{path}: {segments[depth - 2]!r} holds media, which has no "
+                                                  "relations to follow.")
             node = nodes.get(prefix)
             if node is None:
                 node = nodes[prefix] = _resolve(owner, name, prefix, access, readable, load_type)
@@ -107,8 +110,8 @@ def _resolve(owner, name, path, access, readable, load_type):
     spec = owner.by_name.get(name)
     if spec is None or not access.shows(spec):
         raise parameter_error("populate", f"{path}: {owner.name!r} has no field {name!r} you can populate.")
-    if spec.type.name == "media":
-        raise parameter_error("populate", f"{path}: media population arrives with the media library.")
+    if spec.type.name == "media":  # delivered as media objects (url, mime, size, dimensions, alt)
+        return PopulateNode(path, spec, None, None)
     if spec.type.name != "relation":
         raise parameter_error("populate", f"{path}: {name!r} is a {spec.type.name} field; only relations can be populated.")
     target = load_type(spec["target"])
@@ -119,6 +122,8 @@ def _resolve(owner, name, path, access, readable, load_type):
 
 
 def _check_fields(node, names, key):
+    if node.target is None:
+        raise parameter_error(key, f"{node.path!r} holds media, which is delivered whole.")
     unknown = [name for name in names if name not in node.target.by_name
                or not node.access.shows(node.target.by_name[name])]
     if unknown:

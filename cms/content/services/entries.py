@@ -69,6 +69,11 @@ def _owned(entry, access, action, type_name):
     raise PermissionDenied(f"You may {action.removeprefix('entry.')} only the {type_name} entries you created.")
 
 
+def owned_by(access):
+    """The SQL terms of an "own entries only" access (none otherwise)."""
+    return [] if access.owner is None else [Entry.created_by_id == access.owner]
+
+
 def reading(actor, compiled, draft):
     """Return the caller's Access for reading ``compiled``'s entries (working copies with ``draft``)."""
     return content_access(actor, "read_draft" if draft else "read", compiled)
@@ -88,9 +93,11 @@ def get_entry(type_name, entry_id, actor, draft=False, chain=None):
     With a locale ``chain``, the entry's translation that comes first along it is returned
     (for a singleton: the type's); types that are not localized ignore the chain.
     """
-    compiled, entry = resolve(type_name, entry_id, actor, "entry.read_draft" if draft else "entry.read")
+    action = "entry.read_draft" if draft else "entry.read"
+    compiled, entry = resolve(type_name, entry_id, actor, action)
     if chain and chain != ALL and compiled.localized:
-        statement = sa.select(Entry).where(Entry.type_id == compiled.id, Entry.locale.in_(chain))
+        statement = sa.select(Entry).where(Entry.type_id == compiled.id, Entry.locale.in_(chain),
+                                           *owned_by(reading(actor, compiled, draft)))
         if entry_id is not None:
             statement = statement.where(Entry.translation_group == entry.translation_group)
         if not draft:
@@ -180,7 +187,8 @@ def _translation(entry, locale):
 
 def create_translation(type_name, entry_id, locale, payload, actor):
     """Create the translation in ``locale`` of an entry (or of a localized singleton)."""
-    compiled, source = resolve(type_name, entry_id, actor, "entry.create")
+    compiled, source = resolve(type_name, entry_id, actor, "entry.update")  # a new translation joins its group
+    authorize(actor, "entry.create", compiled)
     if not compiled.localized:
         raise BadRequest(f"{type_name!r} is not localized: set options.localized to translate its entries.")
     if source is None:
@@ -192,7 +200,8 @@ def create_translation(type_name, entry_id, locale, payload, actor):
 def list_translations(type_name, entry_id, actor, draft=False):
     """Return ``(compiled, entries)``: every translation of an entry, default locale first."""
     compiled, entry = get_entry(type_name, entry_id, actor, draft=draft)
-    statement = sa.select(Entry).where(Entry.translation_group == entry.translation_group)
+    statement = sa.select(Entry).where(Entry.translation_group == entry.translation_group,
+                                       *owned_by(reading(actor, compiled, draft)))
     if not draft:
         statement = statement.where(Entry.published_data.is_not(None))
     order = {code: rank for rank, code in enumerate(current_locales().codes)}
@@ -281,6 +290,7 @@ def _share(entry, compiled, actor):
         return
     siblings = db.session.scalars(sa.select(Entry).where(Entry.translation_group == entry.translation_group,
                                                          Entry.id != entry.id)).all()
+    access = content_access(actor, "update", compiled)
     for sibling in siblings:
         data = dict(sibling.data)
         for spec in specs:
@@ -289,6 +299,9 @@ def _share(entry, compiled, actor):
             else:
                 data.pop(spec.id, None)
         if data != sibling.data:
+            if not access.allowed or (access.owner is not None and sibling.created_by_id != access.owner):
+                raise PermissionDenied(f"Shared fields ({', '.join(s.name for s in specs)}) also change the "
+                                       f"{sibling.locale} translation, which you may not update.")
             _edit(sibling, compiled, data, frozenset(), actor, "system", share=False)
 
 

@@ -11,6 +11,7 @@ from cms.content.fields.text import SLUG_MAX_LENGTH
 from cms.content.models import ContentType, Entry, EntryRelation, EntryUnique
 from cms.core.errors import Conflict, ValidationFailed
 from cms.extensions import db
+from cms.media import services as media_services
 
 SLUG_ATTEMPTS = 20
 
@@ -104,6 +105,7 @@ def check_references(compiled, stored):
     Errors nest like the other field errors: ``{"review": {"reviewer": [...]}}`` for a component,
     ``{"sections": {"0": {"value": {"person": [...]}}}}`` for a block.
     """
+    _check_media(compiled, stored)
     refs = list(_located_references(compiled.specs, stored))
     if not refs:
         return
@@ -130,29 +132,44 @@ def check_references(compiled, stored):
         raise ValidationFailed(errors)
 
 
-def _located_references(specs, stored, prefix=()):
-    """Yield ``(error path, target id, spec)`` for every relation value, nested ones included."""
+def _check_media(compiled, stored):
+    """Raise ValidationFailed if a media field names an id that is not in the media library."""
+    refs = list(_located_references(compiled.specs, stored, kind="media_ids"))
+    missing = media_services.check_media_ids(target for _path, target, _spec in refs)
+    errors = {}
+    for path, target, _spec in refs:
+        if target in missing:
+            node = errors
+            for key in path[:-1]:
+                node = node.setdefault(key, {})
+            node.setdefault(path[-1], []).append(f"No media with the id {target}.")
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _located_references(specs, stored, prefix=(), kind="references"):
+    """Yield ``(error path, target id, spec)`` for every relation (or ``kind="media_ids"``: media) value."""
     for spec in specs:
         value = (stored or {}).get(spec.id)
         if value is None:
             continue
         path = prefix + (spec.name,)
-        for target in spec.type.references(value, spec):
+        for target in getattr(spec.type, kind)(value, spec):
             yield path, target, spec
         if spec.children and isinstance(value, dict):
-            yield from _located_references(spec.children, value, path)
+            yield from _located_references(spec.children, value, path, kind)
         elif spec.children and isinstance(value, list):
             for index, item in enumerate(value):
-                yield from _located_references(spec.children, item, path + (str(index),))
+                yield from _located_references(spec.children, item, path + (str(index),), kind)
         elif spec.blocks and isinstance(value, list):
             for index, item in enumerate(value):
                 children = spec.blocks.get(item.get("type")) if isinstance(item, dict) else None
                 if children is not None:
-                    yield from _located_references(children, item.get("value"), path + (str(index), "value"))
+                    yield from _located_references(children, item.get("value"), path + (str(index), "value"), kind)
 
 
 def sync_relations(entry, compiled, state, stored):
-    """Replace the relation rows of ``entry`` for ``state`` (draft|published) with ``stored``'s."""
+    """Replace the relation and media reference rows of ``entry`` for ``state`` (draft|published) with ``stored``'s."""
     db.session.execute(
         sa.delete(EntryRelation).where(EntryRelation.source_id == entry.id, EntryRelation.state == state)
     )
@@ -162,6 +179,14 @@ def sync_relations(entry, compiled, state, stored):
     ]
     if rows:
         db.session.execute(sa.insert(EntryRelation), rows)
+    if not compiled.has_media:
+        return
+    media = [(field_id, position, target) for field_id, position, target, _spec
+             in compiled.references(stored or {}, "media_ids")]
+    if media:  # only existing items: an imported or migrated document may name removed ones
+        missing = media_services.check_media_ids(target for _f, _p, target in media)
+        media = [ref for ref in media if ref[2] not in missing]
+    media_services.sync_references(entry.id, state, media)
 
 
 def incoming_relations(entry_ids):

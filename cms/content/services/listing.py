@@ -12,6 +12,7 @@ from cms.content.models import Entry
 from cms.content.query import paging
 from cms.content.query.params import ListQuery
 from cms.content.query.sql import PredicateCompiler
+from cms.content.services.entries import owned_by
 from cms.content.services.search import Search
 from cms.content.services.types import compiled_type, find_type
 from cms.core.caching import cached_count
@@ -28,6 +29,7 @@ class Page:
     next_cursor: str | None
     fields: tuple | None  # the field names to deliver (the selection within what the caller reads; None: all)
     access: object  # the caller's policy.Access to these entries
+    total_exact: bool | None = None  # False: there are more than ``total`` (COUNT_LIMIT)
 
 
 def readable(actor, draft):
@@ -41,11 +43,6 @@ def readable(actor, draft):
         return found[compiled.cache_key]
 
     return check
-
-
-def owned(entry, access):
-    """The SQL terms of an "own entries only" access (none otherwise): totals and cursors stay right."""
-    return [] if access.owner is None else [entry.created_by_id == access.owner]
 
 
 def dialect_name():
@@ -98,7 +95,8 @@ def list_entries(content_type, actor, query=None):
                                  current_app.config["QUERY_MAX_DEPTH"])
     document = compiler.document(Entry)
     keys = paging.parse_sort(query.sort, compiled, access)
-    where = [Entry.type_id == compiled.id, compiler.where(query.filters), *owned(Entry, access)]
+    # "own entries only" is part of the SQL: totals and cursors stay right
+    where = [Entry.type_id == compiled.id, compiler.where(query.filters), *owned_by(access)]
     if not query.draft:
         where.append(Entry.published_data.is_not(None))
     chain = _chain(compiled, query.locale)
@@ -107,14 +105,14 @@ def list_entries(content_type, actor, query=None):
     cursors = paging.Cursors(current_app.config["SECRET_KEY"])
     scope = paging.cursor_scope(compiled, state, keys, chain)
     statement = sa.select(Entry).where(*where)
-    counter = sa.select(sa.func.count()).select_from(Entry).where(*where)
+    counted = sa.select(Entry.id).where(*where)
     search = Search(compiled, state, dialect, query.q, access) if query.q is not None else None
     ranked = search is not None and query.sort is None  # with a sort, q only filters
     if ranked and query.cursor is not None:
         raise BadRequest("cursor: use page with q", {"parameters": {"cursor": [
             "Results ranked by relevance page with page, not cursor (or give a sort)."]}})
     if search is not None:
-        statement, counter = search.narrow(statement), search.narrow(counter)
+        statement, counted = search.narrow(statement), search.narrow(counted)
     tail = None  # a second statement for what follows the first one's rows (see paging.splits_at_nulls)
     if query.cursor is not None:  # checked before any entry is read
         values = cursors.decode(query.cursor, scope, keys)
@@ -125,9 +123,9 @@ def list_entries(content_type, actor, query=None):
             statement = statement.where(paging.after(keys, values, document, dialect))
     else:
         statement = statement.offset((query.page - 1) * query.per_page)
-    total = None
-    if query.count:  # published totals change only with the content version: cacheable
-        total = db.session.scalar(counter) if query.draft else cached_count(counter)
+    total = exact = None
+    if query.count:
+        total, exact = count_matches(counted, query.draft)
     order = search.order if ranked else paging.order_by(keys, document, dialect)
     rows = db.session.scalars(statement.order_by(*order).limit(query.per_page + 1)).all()
     if tail is not None and len(rows) <= query.per_page:
@@ -138,4 +136,21 @@ def list_entries(content_type, actor, query=None):
         document_of = (lambda e: e.data) if query.draft else (lambda e: e.published_data)
         if not ranked:
             next_cursor = cursors.encode(scope, paging.row_values(rows[-1], keys, document_of))
-    return Page(compiled, rows, total, next_cursor, access.only(compiled, fields), access)
+    return Page(compiled, rows, total, next_cursor, access.only(compiled, fields), access, exact)
+
+
+def count_matches(counted, draft):
+    """Return ``(total, exact)``: the number of rows ``counted`` selects, counting at most ``COUNT_LIMIT``.
+
+    Beyond the limit the total is the limit and ``exact`` is False ("at least"), so a count never
+    scans more than the limit's worth of index entries, whatever the table's size. Published totals
+    change only with the content version, so they come from the count cache when it holds them.
+    """
+    limit = current_app.config["COUNT_LIMIT"]
+    if limit:
+        counted = counted.limit(limit + 1)
+    counter = sa.select(sa.func.count()).select_from(counted.subquery())
+    total = db.session.scalar(counter) if draft else cached_count(counter)
+    if limit and total > limit:
+        return limit, False
+    return total, True

@@ -20,6 +20,8 @@ from cms.content.services.listing import readable
 from cms.content.services.types import compiled_type, find_type
 from cms.core.policy import authorize
 from cms.extensions import db
+from cms.media.schemas import media_out
+from cms.media.services import items_by_id
 
 
 def plan_population(args, compiled, actor, draft, fields=None):
@@ -72,8 +74,25 @@ def _find_targets(ids, draft, chain):
     return found
 
 
+def _fill_media(slots):
+    """Replace media stubs with media objects: one query for the whole level."""
+    wanted = {stub["id"] for container, node in slots for stub in _stubs(container.get(node.name))}
+    found = {item_id: media_out(item) for item_id, item in items_by_id(wanted).items()}
+    for container, node in slots:
+        value = container.get(node.name)
+        if isinstance(value, list):
+            container[node.name] = [found[stub["id"]] for stub in value if stub["id"] in found]
+        elif value is not None:
+            container[node.name] = found.get(value["id"])
+
+
 def _fill_level(slots, draft, chain):
-    """Fill one level of ``(container dict, node)`` slots with one query; return the next level's."""
+    """Fill one level of ``(container dict, node)`` slots with one query each for entries and media;
+    return the next level's."""
+    media = [(container, node) for container, node in slots if node.target is None]
+    if media:
+        _fill_media(media)
+        slots = [(container, node) for container, node in slots if node.target is not None]
     wanted = {stub["id"] for container, node in slots for stub in _stubs(container.get(node.name))}
     if not wanted:
         return []

@@ -44,13 +44,18 @@ def get_revision(type_name, entry_id, number, actor, locale=None):
 def diff_revisions(type_name, entry_id, number, actor, against=None, locale=None):
     """Compare revision ``number`` with revision ``against`` (default: the current working copy)."""
     compiled, entry = _entry(type_name, entry_id, actor, locale)
-    old = compiled.to_input(_find(entry, number).data)
-    new = compiled.to_input(_find(entry, against).data if against is not None else entry.data)
     access = entries.reading(actor, compiled, draft=True)
+    only = access.only(compiled)  # what the caller may read, private values nested anywhere included
+
+    def shown(document):
+        return compiled.to_input(document, access.private, only=only)
+
+    old = shown(_find(entry, number).data)
+    new = shown(_find(entry, against).data if against is not None else entry.data)
     changes = [
         {"field": name, "from": old.get(name), "to": new.get(name)}
-        for name, spec in compiled.by_name.items()
-        if old.get(name) != new.get(name) and access.shows(spec)
+        for name in compiled.by_name
+        if old.get(name) != new.get(name)
     ]
     return {"from": number, "to": against if against is not None else entry.version, "changes": changes}
 

@@ -1,0 +1,1 @@
+"""The media library: files in a storage backend (local folder or S3), their metadata and renditions."""
