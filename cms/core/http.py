@@ -70,13 +70,17 @@ def nul_paths(document):
 
 
 def query_args(allowed):
-    """Return the query string as a dict, refusing names outside ``allowed`` with 400."""
+    """Return the query string as a dict, refusing names outside ``allowed`` and NUL characters with 400."""
     unknown = sorted(set(request.args) - set(allowed))
     if unknown:
         raise BadRequest(
             "Unknown query parameters: " + ", ".join(unknown) + ".",
             {"parameters": {name: ["Unknown parameter."] for name in unknown}},
         )
+    bad = sorted(key for key, value in request.args.items(multi=True) if "\x00" in value)
+    if bad:
+        raise BadRequest(f"{bad[0]}: NUL characters are not allowed.",
+                         {"parameters": {name: ["NUL characters are not allowed."] for name in bad}})
     return {key: request.args.get(key) for key in request.args}
 
 

@@ -6,6 +6,7 @@ hash. The same bytes uploaded twice are stored once: the second upload answers t
 """
 
 import hashlib
+import json
 import logging
 import os
 import re
@@ -123,6 +124,10 @@ def load_metadata(payload, partial=True):
         data = MetadataSchema(partial=partial).load(payload)
     except ValidationError as exc:
         raise ValidationFailed(exc.messages) from None
+    bad = sorted(key for key, value in data.items()
+                 if "\x00" in (value if isinstance(value, str) else "".join(value) if isinstance(value, list) else ""))
+    if bad:
+        raise ValidationFailed({key: ["NUL characters are not allowed."] for key in bad})
     if "filename" in data:
         data["filename"] = clean_filename(data["filename"])
     if "tags" in data:
@@ -213,13 +218,21 @@ def list_items(actor, query):
     if query.folder is not None:
         statement = statement.where(MediaItem.folder == query.folder)
     if query.tag:
-        statement = statement.where(MediaItem.tags.contains([query.tag]) if db.session.get_bind().dialect.name ==
-                                    "postgresql" else sa.func.json_extract(MediaItem.tags, "$").like(
-                                        f'%"{query.tag.replace("%", "").replace("_", "")}"%'))
+        statement = statement.where(_has_tag(query.tag))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
     rows = db.session.scalars(statement.order_by(MediaItem.created_at.desc(), MediaItem.id.desc())
                               .offset((query.page - 1) * query.per_page).limit(query.per_page)).all()
     return rows, total
+
+
+def _has_tag(tag):
+    """``tags`` holds ``tag``: JSONB containment on PostgreSQL, json_each on SQLite."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import JSONB
+
+        return sa.cast(MediaItem.tags, JSONB).op("@>")(sa.cast(sa.literal(json.dumps([tag])), JSONB))
+    each = sa.func.json_each(MediaItem.tags).table_valued("value")
+    return sa.exists(sa.select(sa.literal(1)).select_from(each).where(each.c.value == tag))
 
 
 def update_item(media_id, payload, actor):

@@ -90,7 +90,8 @@ def test_anonymous_callers_do_not_see_the_log(anonymous):
 
 
 @pytest.mark.parametrize("query", ["?per_page=0", "?per_page=201", "?before=abc", "?since=yesterday",
-                                   "?since=2024-01-01T00:00:00", "?actor=", "?target_id=" + "x" * 101, "?sort=at"])
+                                   "?since=2024-01-01T00:00:00", "?actor=", "?target_id=" + "x" * 101, "?sort=at",
+                                   "?actor=a%00b", "?action=entry.%00"])
 def test_bad_audit_parameters_are_400(api, query):
     error_of(api.get(f"/api/audit{query}"), 400, "bad_request")
 

@@ -22,6 +22,7 @@ def test_production_sets_hsts_and_secure_cookies(database_url, tmp_path):
                    PASSWORD_RESET_URL="https://cms.example.com/admin/reset-password")
 
     response = app.test_client().get("/healthz")
+    dispose(app)
 
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     assert app.config["SESSION_COOKIE_SECURE"] is True
@@ -33,10 +34,18 @@ def test_without_configured_origins_there_are_no_cors_headers(client, db):
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
+def dispose(app):
+    from cms.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
+
+
 @pytest.fixture
 def cors_client(database_url, tmp_path, db):
     app = make_app(database_url, tmp_path, CORS_ORIGINS=["https://site.example"], CORS_CREDENTIALS=True)
-    return app.test_client()
+    yield app.test_client()
+    dispose(app)
 
 
 def test_an_allowed_origin_gets_cors_headers_with_credentials(cors_client):

@@ -146,6 +146,7 @@ def test_control_characters_in_file_names_are_422(api, storage, name):
 
 @pytest.mark.parametrize("fields, field", [({"focal_x": "2"}, "focal_x"), ({"focal_x": "left"}, "focal_x"),
                                            ({"folder": "../x"}, "folder"), ({"owner": "me"}, "owner"),
+                                           ({"alt": "a\x00b"}, "alt"), ({"tags": "a\x00"}, "tags"),
                                            ({"alt": "x" * 1001}, "alt")])
 def test_bad_upload_metadata_is_422_before_anything_is_stored(api, storage, fields, field):
     response = upload(api, image_bytes(), "a.png", **fields)
@@ -214,7 +215,16 @@ def test_listing_filters_and_searches(api, storage):
     assert api.get("/api/media?per_page=2").json["meta"] == {"total": 3, "page": 1, "per_page": 2}
 
 
-@pytest.mark.parametrize("query", ["page=0", "per_page=101", "sort=size", "q=" + "x" * 201])
+def test_tags_match_exactly_whatever_their_characters(api, storage):
+    upload(api, image_bytes(color=(5, 5, 5)), "a.png", tags="café,50%")
+    upload(api, image_bytes(color=(6, 6, 6)), "b.png", tags="cafe,50")
+
+    for tag, expected in (("café", ["a.png"]), ("50%", ["a.png"]), ("50", ["b.png"]), ("caf", [])):
+        found = [item["filename"] for item in api.get("/api/media", query_string={"tag": tag}).json["data"]]
+        assert found == expected, tag
+
+
+@pytest.mark.parametrize("query", ["page=0", "per_page=101", "sort=size", "q=" + "x" * 201, "q=a%00b", "tag=%00"])
 def test_bad_listing_parameters_are_400(api, storage, query):
     error_of(api.get(f"/api/media?{query}"), 400)
 
