@@ -328,3 +328,19 @@ def test_own_only_relation_targets_are_filtered_in_the_sql(db, as_role, model, a
 
     assert by_author["data"] == [] and by_author["meta"]["total"] == 0  # Ann was created by someone else
     assert populated["author"] is None
+
+
+def test_exports_leave_out_what_the_exporter_may_not_read(db, make_type, make_entry, make_user):
+    from cms.content.services.bulk import export_entries
+
+    make_type("note", [{"name": "title", "type": "string"}, {"name": "secret", "type": "text"}])
+    make_type("memo", [{"name": "text", "type": "text"}])
+    make_entry("note", title="visible", secret="hidden")
+    make_entry("memo", text="not for them")
+    give_role(db, "exporter", [{"system": "content_types", "action": "manage"},
+                               {"type": "note", "action": "read", "fields": ["title"]}])
+    exporter = make_user("exporter")
+
+    lines = list(export_entries(actor=exporter))
+
+    assert [(line["type"], line["data"]) for line in lines] == [("note", {"title": "visible"})]

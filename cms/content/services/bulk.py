@@ -17,12 +17,13 @@ from marshmallow import ValidationError
 from cms.content.fields.references import ID_PATTERN
 from cms.content.locales import current_locales
 from cms.content.models import ContentType, Entry, EntryRelation, EntryUnique, Revision
+from cms.content.services.entries import owned_by
 from cms.content.services.integrity import derive_slugs, unique_hash
 from cms.content.services.sync import record_import
 from cms.content.services.types import compiled_type, find_type
 from cms.core.db import utcnow
 from cms.core.errors import ApiError
-from cms.core.policy import authorize
+from cms.core.policy import authorize, content_access
 from cms.extensions import db
 
 #: exporting or importing every entry of a type is a system task: it needs the type-management right
@@ -63,27 +64,38 @@ _EXPORT_COLUMNS = (
 
 
 def export_entries(type_names=None, *, actor):
-    """Return an iterator of export lines (dicts), type by type, oldest entry first."""
+    """Return an iterator of export lines (dicts), type by type, oldest entry first.
+
+    Each type is exported as the actor may read its working copies: types it may not read are
+    refused (named) or left out (all types), fields outside its allow-list are left out, and
+    "own entries only" exports its own entries.
+    """
     authorize(actor, ACTION)
     if type_names:
         rows = [find_type(name) for name in dict.fromkeys(type_names)]
+        for row in rows:
+            authorize(actor, "entry.read_draft", compiled_type(row))
     else:
         rows = db.session.scalars(sa.select(ContentType).order_by(ContentType.name)).all()
-    return _stream(rows)
+    return _stream(rows, actor)
 
 
-def _stream(rows):
+def _stream(rows, actor):
     for row in rows:
         compiled = compiled_type(row)
+        access = content_access(actor, "read_draft", compiled)
+        if not access.allowed:
+            continue
         statement = (
-            sa.select(*_EXPORT_COLUMNS).where(Entry.type_id == row.id)
+            sa.select(*_EXPORT_COLUMNS).where(Entry.type_id == row.id, *owned_by(access))
             .order_by(Entry.created_at, Entry.id).execution_options(yield_per=YIELD_PER)
         )
+        only = access.only(compiled)
         for entry in db.session.execute(statement):
-            yield export_line(compiled, entry)
+            yield export_line(compiled, entry, access.private, only)
 
 
-def export_line(compiled, entry):
+def export_line(compiled, entry, include_private=True, only=None):
     """Return the export line of one entry (a row or an Entry).
 
     ``translation_group`` is written only for a translation of another entry (else it is the id).
@@ -93,8 +105,8 @@ def export_line(compiled, entry):
         "id": entry.id, "type": compiled.name, "locale": entry.locale, "status": entry.status,
         "version": entry.version, "created_at": timestamp(entry.created_at),
         "updated_at": timestamp(entry.updated_at), "published_at": timestamp(entry.published_at),
-        "published_version": entry.published_version, "data": compiled.to_input(entry.data),
-        "published": compiled.to_input(published) if published is not None else None,
+        "published_version": entry.published_version, "data": compiled.to_input(entry.data, include_private, only),
+        "published": compiled.to_input(published, include_private, only) if published is not None else None,
     }
     if entry.translation_group != entry.id:
         line["translation_group"] = entry.translation_group
