@@ -152,6 +152,17 @@ def add_file(spooled, filename, actor, metadata=None):
     key = f"originals/{spooled.sha256[:2]}/{spooled.sha256}{EXTENSIONS.get(found.mime, '')}"
     with open(spooled.path, "rb") as source:
         storage().save(key, source, found.mime)
+    try:
+        return _new_item(spooled, key, filename, found, actor, metadata)
+    except BaseException:  # nothing visible without its object, and no object without its row
+        try:
+            storage().delete(key)
+        except Exception:
+            log.warning("Could not remove %s after a failed upload; `folio media gc` will", key, exc_info=True)
+        raise
+
+
+def _new_item(spooled, key, filename, found, actor, metadata):
     now = utcnow()
     item = MediaItem(id=new_id(), sha256=spooled.sha256, storage_key=key, filename=filename, mime=found.mime,
                      size=spooled.size, width=found.width, height=found.height, created_at=now, updated_at=now,

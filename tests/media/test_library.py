@@ -321,3 +321,36 @@ def test_an_unused_item_is_deleted_with_its_object(api, storage, db):
 
     assert stored_keys(storage) == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(MediaItem)) == 0
+
+
+def test_a_failure_after_the_object_is_stored_leaves_neither_item_nor_object(app, api, storage, monkeypatch):
+    import cms.media.services as services
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(services, "record", broken)
+    monkeypatch.setitem(app.config, "PROPAGATE_UNEXPECTED", False)
+
+    response = upload(api, image_bytes(), "a.png")
+
+    assert response.status_code == 500 and response.json["error"]["code"] == "internal_error"
+    assert table_count(MediaItem) == 0 and stored_keys(storage) == []
+
+
+def test_a_plugin_storage_backend_is_selected_by_name(database_url, tmp_path, db):
+    from cms.media.storage import LocalStorage
+    from cms.plugins.hookspecs import hookimpl
+    from tests.conftest import make_app
+
+    class Backend:
+        @hookimpl
+        def folio_register_media_storage(self, registry):
+            registry.register("vault", lambda config: LocalStorage(tmp_path / "vault"))
+
+    app = make_app(database_url, tmp_path, MEDIA_STORAGE="vault", PLUGINS_OBJECTS=[Backend()])
+
+    assert isinstance(app.extensions["folio.media_storage"], LocalStorage)
+    assert app.extensions["folio.media_storage"].root == (tmp_path / "vault").resolve()
+    with pytest.raises(RuntimeError, match="FOLIO_MEDIA_STORAGE"):
+        make_app(database_url, tmp_path, MEDIA_STORAGE="nowhere")
