@@ -312,10 +312,11 @@ def targets(results):
     checks.append(("cursor page at 90% ≤ 1.2 × first page p50", f"{-value:.2f} × ({server})", -value <= 1.2, ""))
     queries = large["sql_per_request"]["list"]
     checks.append(("SQL per list request independent of the page size", f"{queries} (tested in the suite)", True, ""))
-    if len(results) > 1:
+    if len(results) > 1:  # the issue: ≤ 1.3 from 10k to 100k, ≤ 1.5 from 10k to 1M (PostgreSQL)
+        ceiling = 1.5 if large["entries"] >= 1_000_000 else 1.3
         server, value = best("scale", lambda one: -_p50(large, one, "list") / max(_p50(small, one, "list"), 0.01))
-        checks.append((f"scaling p50({large['entries']:,}) / p50({small['entries']:,}) of the list ≤ 1.3",
-                       f"{-value:.2f} ({server})", -value <= 1.3, ""))
+        checks.append((f"scaling p50({large['entries']:,}) / p50({small['entries']:,}) of the list ≤ {ceiling}",
+                       f"{-value:.2f} ({server})", -value <= ceiling, ""))
     rows = ["| target | measured | met |", "| --- | --- | --- |"]
     rows += [f"| {label} | {measured} | {'yes' if met else 'no' + (f' ({note})' if note else '')} |"
              for label, measured, met, note in checks]
