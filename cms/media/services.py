@@ -20,6 +20,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy.exc import IntegrityError
 
 from cms.audit.services import record
+from cms.events.services import emit
 from cms.core.db import new_id, utcnow
 from cms.core.errors import ApiError, Conflict, NotFound, ValidationFailed, parameter_error
 from cms.core.policy import authorize
@@ -37,6 +38,13 @@ _FOLDER = re.compile(r"^(/[A-Za-z0-9 ._-]{1,100}){0,10}\Z")
 class TooLarge(ApiError):
     status, code = 413, "too_large"
     message = "The file is larger than this server accepts."
+
+
+def event_data(item):
+    """What media events carry: the item's metadata (its URL depends on the request, so not here)."""
+    return {"id": item.id, "filename": item.filename, "mime": item.mime, "size": item.size, "width": item.width,
+            "height": item.height, "alt": item.alt, "caption": item.caption, "folder": item.folder,
+            "tags": list(item.tags or [])}
 
 
 def storage():
@@ -174,6 +182,7 @@ def _new_item(spooled, key, filename, found, actor, metadata):
     except IntegrityError:
         return db.session.scalar(sa.select(MediaItem).where(MediaItem.sha256 == spooled.sha256)), False
     record(actor, "media.create", "media", item.id, filename=item.filename, mime=item.mime, size=item.size)
+    emit("media.created", "media", item.id, event_data(item))
     return item, True
 
 
@@ -258,6 +267,7 @@ def update_item(media_id, payload, actor):
     if changes:
         item.updated_at = utcnow()
         record(actor, "media.update", "media", item.id, changes=changes)
+        emit("media.updated", "media", item.id, event_data(item))
     db.session.flush()
     return item
 
@@ -288,6 +298,7 @@ def delete_item(media_id, actor, force=False):
                        "first or pass force=true.", {"used_by": used})
     key = item.storage_key
     record(actor, "media.delete", "media", item.id, filename=item.filename, forced=bool(used))
+    emit("media.deleted", "media", item.id, event_data(item))
     db.session.delete(item)
     db.session.flush()
     return key

@@ -151,6 +151,7 @@ def _adopt(row, store, actor):
     db.session.flush()
     services.record(actor, "media.create", "media", item.id, filename=item.filename, mime=item.mime, size=size,
                     presigned=True)
+    services.emit("media.created", "media", item.id, services.event_data(item))
     return item, True
 
 

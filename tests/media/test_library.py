@@ -354,3 +354,22 @@ def test_a_plugin_storage_backend_is_selected_by_name(database_url, tmp_path, db
     assert app.extensions["folio.media_storage"].root == (tmp_path / "vault").resolve()
     with pytest.raises(RuntimeError, match="FOLIO_MEDIA_STORAGE"):
         make_app(database_url, tmp_path, MEDIA_STORAGE="nowhere")
+
+
+def test_imported_entries_track_the_media_they_use(api, storage, post_type, db):
+    import json
+
+    from cms.content.services.bulk import import_entries
+    from cms.core.policy import SYSTEM
+
+    item = upload(api, image_bytes()).json["data"]
+    lines = [json.dumps({"id": "imported-1", "type": "post", "data": {"title": "x", "cover": item["id"],
+                                                                       "gallery": [item["id"], "gone"]},
+                         "published": {"title": "x", "cover": item["id"]}})]
+
+    import_entries(lines, SYSTEM)
+    db.session.commit()
+
+    used = api.get(f"/api/media/{item['id']}").json["data"]["used_by"]
+    assert {(use["entry"], use["state"]) for use in used} == {("imported-1", "draft"), ("imported-1", "published")}
+    error_of(api.delete(f"/api/media/{item['id']}"), 409)

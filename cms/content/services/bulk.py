@@ -25,6 +25,7 @@ from cms.core.db import utcnow
 from cms.core.errors import ApiError
 from cms.core.policy import authorize, content_access
 from cms.extensions import db
+from cms.media.models import MediaItem, MediaReference
 
 #: exporting or importing every entry of a type is a system task: it needs the type-management right
 ACTION = "content_types.manage"
@@ -153,6 +154,7 @@ class _Import:
         self.singletons = {}  # type name -> (line, entry id)
         self.claims = {}  # (type id, locale, field id, hash) -> (line, entry id, field name, value)
         self.relations = []  # (line, source, state, field id, position, target, target type, field name)
+        self.media = []  # (source, state, field id, position, media id)
         self.batch = []
         self.report = {"imported": 0, "replaced": 0, "types": {}}
 
@@ -225,6 +227,9 @@ class _Import:
                 references = compiled.references(stored) if stored else ()
             for field_id, position, target, spec in references:
                 self.relations.append((number, entry_id, state, field_id, position, target, spec["target"], spec.name))
+            if compiled.has_media and stored:
+                self.media.extend((entry_id, state, field_id, position, media_id) for field_id, position, media_id, _spec
+                                  in compiled.references(stored, "media_ids"))
         entry = {
             "id": entry_id, "type_id": compiled.id, "locale": locale, "translation_group": group,
             "status": status, "version": version,
@@ -312,6 +317,7 @@ class _Import:
             for key, held in self.claims.items()
         ), self.batch_size)
         self._check_relations()
+        self._insert_media_references()
         _insert_chunked(EntryRelation, (
             {"source_id": source, "state": state, "field_id": field_id, "position": position, "target_id": target}
             for _n, source, state, field_id, position, target, _kind, _name in self.relations
@@ -319,6 +325,17 @@ class _Import:
         self._check_singletons()
         db.session.flush()
         db.session.expire_all()
+
+    def _insert_media_references(self):
+        """Track the media the imported entries use (references to items not in the library are skipped)."""
+        known = set()
+        ids = sorted({ref[4] for ref in self.media})
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            known |= set(db.session.scalars(sa.select(MediaItem.id).where(MediaItem.id.in_(ids[start:start + LOOKUP_CHUNK]))))
+        _insert_chunked(MediaReference, (
+            {"entry_id": source, "state": state, "field_id": field_id, "position": position, "media_id": media_id}
+            for source, state, field_id, position, media_id in self.media if media_id in known
+        ), self.batch_size)
 
     def _check_claims(self):
         by_field = {}
@@ -376,6 +393,7 @@ def _replace(entries):
         db.session.execute(sa.delete(Revision).where(Revision.entry_id.in_(chunk)))
         db.session.execute(sa.delete(EntryUnique).where(EntryUnique.entry_id.in_(chunk)))
         db.session.execute(sa.delete(EntryRelation).where(EntryRelation.source_id.in_(chunk)))
+        db.session.execute(sa.delete(MediaReference).where(MediaReference.entry_id.in_(chunk)))
     table = Entry.__table__
     statement = sa.update(table).where(table.c.id == sa.bindparam("entry_id"))
     db.session.execute(statement, [{**{k: v for k, v in e.items() if k != "id"}, "entry_id": e["id"]} for e in entries])

@@ -7,10 +7,12 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from cms.audit.services import record
+from cms.events.services import ENTRY_EVENTS, emit
 from cms.content.compiled import without_reference
 from cms.content.definitions import SYSTEM_KEYS
 from cms.content.locales import ALL, current_locales, pick
 from cms.content.models import Entry, Revision
+from cms.content.schemas import entry_out
 from cms.content.services import integrity
 from cms.content.services.sync import record_change
 from cms.content.services.types import compiled_type, find_type
@@ -375,6 +377,8 @@ def delete_entry(type_name, entry_id, actor, expected_version=None, locale=None)
     if entry.published_data is not None:
         record_change(entry, "delete", compiled.name)
     record(actor, "entry.delete", "entry", entry.id, type=compiled.name, version=entry.version, locale=entry.locale)
+    emit("entry.deleted", "entry", entry.id, {"type": compiled.name,
+                                               "entry": {"id": entry.id, "type": compiled.name, "locale": entry.locale}})
     db.session.delete(entry)
     db.session.flush()
 
@@ -420,4 +424,7 @@ def _revision(entry, compiled, actor, action):
     if action != "system":
         record(actor, f"entry.{action}", "entry", entry.id, type=compiled.name, version=entry.version,
                locale=entry.locale)
+    published = action == "publish"
+    emit(ENTRY_EVENTS.get(action, "entry.updated"), "entry", entry.id,
+         {"type": compiled.name, "entry": entry_out(compiled, entry, not published, True)})
     db.session.flush()

@@ -8,6 +8,7 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from cms.audit.services import record
+from cms.events.services import emit
 from cms.content.compiled import CompiledType, without_reference
 from cms.content.definitions import DefinitionCleaner, with_known_ids
 from cms.content.models import ContentType, Entry, EntryRelation, EntryUnique
@@ -96,6 +97,7 @@ def create_type(payload, actor, also_known=()):
     sync_indexes(None, compiled_type(row))
     sync_search(None, compiled_type(row))
     record(actor, "content_type.create", "content_type", row.name, fields=[f["name"] for f in row.fields])
+    emit("content_type.created", "content_type", row.name, {"name": row.name, "version": row.version})
     return row
 
 
@@ -137,6 +139,7 @@ def update_type(name, payload, actor, partial=False, also_known=()):
     _migrate_entries(row, before, after, old, new)
     sync.record_definition_change(row, plan)
     record(actor, "content_type.update", "content_type", row.name, version=row.version, changes=plan)
+    emit("content_type.updated", "content_type", row.name, {"name": row.name, "version": row.version, "changes": plan})
     report["invalid_count"], report["invalid_entries"] = _invalid_entries(row, after)
     return row, report
 
@@ -286,5 +289,6 @@ def delete_type(name, actor, force=False):
     sync_indexes(compiled_type(row), None)
     sync_search(compiled_type(row), None)
     record(actor, "content_type.delete", "content_type", row.name, entries=total)
+    emit("content_type.deleted", "content_type", row.name, {"name": row.name, "entries": total})
     db.session.delete(row)
     db.session.flush()
