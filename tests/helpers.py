@@ -23,3 +23,11 @@ def publish(api, entry):
     response = api.post(f"/api/content/{entry['type']}/{entry['id']}/publish")
     assert response.status_code == 200, response.json
     return response.json["data"]
+
+
+def give_role(db, name, permissions):
+    """Add (and commit) a custom role ``name`` holding ``permissions``."""
+    from cms.auth.models import Role
+
+    db.session.add(Role(name=name, label=name, description="", builtin=False, permissions=permissions))
+    db.session.commit()

@@ -6,7 +6,7 @@ Each view parses the request, calls one service, commits, and serializes.
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
 
 from cms.auth.models import User
@@ -96,8 +96,6 @@ def get_role(name):
 
 @bp.route("/roles/<name>", methods=["PUT", "PATCH"])
 def update_role(name):
-    from flask import request
-
     query_args(())
     role = roles.update_role(name, json_body(), _caller(), partial=request.method == "PATCH")
     db.session.commit()

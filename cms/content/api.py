@@ -16,7 +16,6 @@ from cms.content.query.params import (
     ENTRY_PARAMETERS,
     check_names,
     parse_fields,
-    parse_int,
     parse_list_query,
     parse_status,
 )
@@ -25,7 +24,7 @@ from cms.content.schemas import entry_out, parse_bool, revision_out, translation
 from cms.content.services.population import plan_population, populate
 from cms.core import caching
 from cms.core.errors import ApiError
-from cms.core.http import if_match_version, json_body, query_args
+from cms.core.http import if_match_version, int_arg, json_body, query_args
 from cms.extensions import db
 
 bp = Blueprint("content_api", __name__, url_prefix="/api")
@@ -252,7 +251,7 @@ def get_revision(type_name, entry_id, number):
 @_both("/revisions/<int:number>/diff", methods=["GET"])
 def diff_revision(type_name, entry_id, number):
     args, locale = _address(entry_id, "against")
-    against = parse_int(args, "against", None, 1, 2**31) if "against" in args else None
+    against = int_arg(args, "against", None, 1, 2**31) if "against" in args else None
     return _respond({"data": services.diff_revisions(type_name, entry_id, number, _actor(), against, locale=locale)})
 
 

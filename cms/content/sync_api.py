@@ -5,13 +5,12 @@ from flask import Blueprint, jsonify
 from flask_login import current_user
 
 from cms.content.models import ContentType
-from cms.content.query.params import parse_int
 from cms.content.schemas import entry_out
 from cms.content.services import sync
 from cms.content.services.entries import shown
 from cms.core import caching
 from cms.core.errors import BadRequest
-from cms.core.http import query_args
+from cms.core.http import int_arg, query_args
 from cms.extensions import db
 
 bp = Blueprint("sync_api", __name__, url_prefix="/api")
@@ -36,7 +35,7 @@ def read_sync():
     args = query_args(("since", "types", "limit"))
     position = sync.decode_token(args["since"]) if "since" in args else 0
     type_names = parse_types(args)
-    limit = parse_int(args, "limit", LIMIT_DEFAULT, 1, LIMIT_MAX)
+    limit = int_arg(args, "limit", LIMIT_DEFAULT, 1, LIMIT_MAX)
     actor = current_user._get_current_object()
     page = sync.read_changes(actor, position, type_names, limit)
     entries = [entry_out(compiled, entry, False, access.private, shown(access, compiled))

@@ -5,7 +5,7 @@ import math
 
 from flask import request
 
-from cms.core.errors import ApiError, BadRequest, ValidationFailed
+from cms.core.errors import ApiError, BadRequest, ValidationFailed, parameter_error
 
 JSON_MIMETYPES = {"application/json", "application/merge-patch+json"}
 
@@ -104,8 +104,7 @@ def int_arg(args, name, default, low, high):
     if value is None:
         return default
     if not (value.isascii() and value.isdigit() and len(value) <= 12) or not low <= int(value) <= high:
-        raise BadRequest(f"{name}: Use a whole number from {low} to {high}.",
-                         {"parameters": {name: [f"Use a whole number from {low} to {high}."]}})
+        raise parameter_error(name, f"Use a whole number from {low} to {high}.")
     return int(value)
 
 
@@ -115,5 +114,5 @@ def bool_arg(args, name, default=None):
     if value is None:
         return default
     if value not in {"true", "false"}:
-        raise BadRequest(f"{name}: Use true or false.", {"parameters": {name: ["Use true or false."]}})
+        raise parameter_error(name, "Use true or false.")
     return value == "true"

@@ -3,9 +3,8 @@
 import pytest
 import sqlalchemy as sa
 
-from cms.auth.models import Role
 from tests.conftest import Api
-from tests.helpers import error_of
+from tests.helpers import error_of, give_role
 
 PERSON = [{"name": "name", "type": "string"}, {"name": "email", "type": "email", "private": True},
           {"name": "salary", "type": "integer"}]
@@ -22,11 +21,6 @@ def model(make_type, make_entry):
     articles = [make_entry("article", publish=True, title=f"A{n}", body="words here", notes=f"secret {n}",
                            views=n, author=ann["id"]) for n in range(3)]
     return {"ann": ann, "articles": articles}
-
-
-def give_role(db, name, permissions):
-    db.session.add(Role(name=name, label=name, description="", builtin=False, permissions=permissions))
-    db.session.commit()
 
 
 @pytest.fixture

@@ -7,15 +7,10 @@ import pytest
 
 from cms.auth.models import Role
 from tests.conftest import PASSWORD, Api
-from tests.helpers import error_of
+from tests.helpers import error_of, give_role
 
 LOCALIZED = {"options": {"localized": True}}
 PRODUCT = [{"name": "title", "type": "string"}, {"name": "price", "type": "integer", "localized": False}]
-
-
-def give_role(db, name, permissions):
-    db.session.add(Role(name=name, label=name, description="", builtin=False, permissions=permissions))
-    db.session.commit()
 
 
 def test_a_token_scoped_to_manage_tokens_cannot_mint_its_users_whole_role(session_as, client):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from cms.content.query.predicates import All, Limits, parse_filters
 from cms.core.errors import BadRequest, parameter_error
+from cms.core.http import bool_arg, int_arg
 
 LIST_PARAMETERS = frozenset({"status", "page", "per_page", "cursor", "sort", "fields", "count", "populate", "filter",
                              "q", "locale"})
@@ -60,24 +61,6 @@ def parse_status(args):
     return value == "draft"
 
 
-def parse_int(args, name, default, low, high):
-    value = args.get(name)
-    if value is None:
-        return default
-    if not (value.isascii() and value.isdigit() and len(value) <= 12) or not low <= int(value) <= high:
-        raise parameter_error(name, f"Use a whole number from {low} to {high}.")
-    return int(value)
-
-
-def parse_bool(args, name, default):
-    value = args.get(name)
-    if value is None:
-        return default
-    if value not in {"true", "false"}:
-        raise parameter_error(name, "Use true or false.")
-    return value == "true"
-
-
 def parse_fields(args):
     value = args.get("fields")
     if value is None:
@@ -109,11 +92,11 @@ def parse_list_query(args, config, query_string=b""):
         draft=parse_status(args),
         filters=parse_filters(args, limits),
         sort=args.get("sort"),
-        page=parse_int(args, "page", 1, 1, 1_000_000),
-        per_page=parse_int(args, "per_page", config["PER_PAGE_DEFAULT"], 1, config["PER_PAGE_MAX"]),
+        page=int_arg(args, "page", 1, 1, 1_000_000),
+        per_page=int_arg(args, "per_page", config["PER_PAGE_DEFAULT"], 1, config["PER_PAGE_MAX"]),
         cursor=args.get("cursor"),
         fields=parse_fields(args),
-        count=parse_bool(args, "count", True),
+        count=bool_arg(args, "count", True),
         q=check_q(args["q"]) if "q" in args else None,
         locale=args.get("locale"),
     )
