@@ -98,11 +98,14 @@ def delete_media(media_id):
     return "", 204
 
 
-def _serve(key, mime, filename):
-    """Answer a stored object: streamed from the local folder, or a redirect to the bucket."""
+def _serve(key, mime, filename, known=False):
+    """Answer a stored object: streamed from the local folder, or a redirect to the bucket.
+
+    ``known``: the caller has just seen the object in the store (no second look).
+    """
     store = services.storage()
     attachment = mime not in INLINE
-    if not store.exists(key):
+    if not known and not store.exists(key):
         raise NotFound("The file is missing from the media storage (`folio media gc` reports such items).")
     url = store.url(key, filename if attachment else None)
     if url is not None:
@@ -130,7 +133,7 @@ def media_image(media_id):
     item = services.get_item(media_id, check=False)
     key = renditions.get_or_make(item, wanted, services.storage())
     stem = item.filename.rsplit(".", 1)[0] or "image"
-    return _serve(key, wanted.mime, f"{stem}.{wanted.format}")
+    return _serve(key, wanted.mime, f"{stem}.{wanted.format}", known=True)  # get_or_make looked
 
 
 # -- presigned uploads straight to S3 -----------------------------------------------------------------
