@@ -29,15 +29,27 @@ run: install
 	else $(BIN)/folio db upgrade > /dev/null; fi
 	@$(BIN)/folio seed demo
 	@echo; cat $(INSTANCE)/admin-login.txt; echo "Content API:    http://$(HOST):$(PORT)/api/content/article"; echo
-	$(BIN)/folio run --host $(HOST) --port $(PORT)
+	@echo "Worker log:     $(INSTANCE)/worker.log (webhooks, scheduled publishing)"; echo
+	$(BIN)/folio worker > $(INSTANCE)/worker.log 2>&1 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/folio run --host $(HOST) --port $(PORT)
 
-# SQLite always; PostgreSQL too when FOLIO_TEST_DATABASE_URL names a server (CI must).
+# SQLite always; PostgreSQL too when FOLIO_TEST_DATABASE_URL names a server (CI must). The two runs
+# go side by side (one core each); their full logs are kept in build/.
 test: install
-	env -u FOLIO_TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 	@if [ -n "$$FOLIO_TEST_DATABASE_URL" ]; then \
-	  echo "== again on $$FOLIO_TEST_DATABASE_URL"; $(BIN)/pytest $(PYTEST_ARGS); \
+	  mkdir -p build; \
+	  echo "== SQLite and $$FOLIO_TEST_DATABASE_URL side by side (build/test-sqlite.log, build/test-postgresql.log)"; \
+	  env -u FOLIO_TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS) > build/test-sqlite.log 2>&1 & lite=$$!; \
+	  $(BIN)/pytest $(PYTEST_ARGS) > build/test-postgresql.log 2>&1; pg=$$?; \
+	  wait $$lite; sqlite=$$?; \
+	  echo "== SQLite (exit $$sqlite)"; tail -n 40 build/test-sqlite.log; \
+	  echo "== PostgreSQL (exit $$pg)"; tail -n 40 build/test-postgresql.log; \
+	  [ $$sqlite -eq 0 ] && [ $$pg -eq 0 ]; \
 	elif [ "$$CI" = "true" ]; then \
 	  echo "CI must run the suite on PostgreSQL too: set FOLIO_TEST_DATABASE_URL" >&2; exit 1; \
+	else \
+	  $(BIN)/pytest $(PYTEST_ARGS); \
 	fi
 
 bench: install

@@ -17,6 +17,7 @@ def create_app(config=None):
     configure_plugins(app)
     configure_content(app)
     configure_media(app)
+    configure_themes(app)
     configure_blueprints(app)
     configure_errors(app)
     configure_http(app)
@@ -70,12 +71,13 @@ def configure_auth(app):
 def configure_plugins(app):
     from cms.content.fields import FieldTypeRegistry
     from cms.plugins.manager import build_plugin_manager
+    from cms.plugins.registries import AdminPanels
 
-    manager = build_plugin_manager(app)
-    registry = FieldTypeRegistry()
-    manager.hook.folio_register_field_types(registry=registry)
-    app.extensions["folio.plugins"] = manager
-    app.extensions["folio.field_types"] = registry
+    host = build_plugin_manager(app)
+    app.extensions["folio.plugins"] = host
+    app.extensions["folio.field_types"] = host.fill("folio_register_field_types", FieldTypeRegistry(), "field_types")
+    app.extensions["folio.admin_panels"] = host.fill("folio_register_admin_panels", AdminPanels(), "admin_panels")
+    host.call("folio_register_commands", cli=app.cli)
 
 
 def configure_content(app):
@@ -89,9 +91,14 @@ def configure_content(app):
 def configure_media(app):
     from cms.media.storage import StorageRegistry
 
-    registry = StorageRegistry()
-    app.extensions["folio.plugins"].hook.folio_register_media_storage(registry=registry)
+    registry = app.extensions["folio.plugins"].fill("folio_register_media_storage", StorageRegistry(), "storage")
     app.extensions["folio.media_storage"] = registry.build(app.config)
+
+
+def configure_themes(app):
+    from cms.themes import registry
+
+    registry.init_app(app)
 
 
 def configure_blueprints(app):
@@ -102,7 +109,12 @@ def configure_blueprints(app):
     from cms.content.contract_api import bp as contract_api
     from cms.content.sync_api import bp as sync_api
     from cms.core.health import bp as health
+    from cms.events.api import bp as events_api
     from cms.media.api import bp as media_api
+    from cms.plugins.api import bp as plugins_api
+    from cms.webhooks.api import bp as webhooks_api
+    from cms.themes.files import bp as themes_static
+    from cms.themes.preview import bp as themes_preview
 
     app.register_blueprint(health)
     app.register_blueprint(content_api)
@@ -112,11 +124,20 @@ def configure_blueprints(app):
     app.register_blueprint(accounts_api)
     app.register_blueprint(audit_api)
     app.register_blueprint(media_api)
+    app.register_blueprint(events_api)
+    app.register_blueprint(themes_static)
+    app.register_blueprint(themes_preview)
+    app.register_blueprint(plugins_api)
+    app.register_blueprint(webhooks_api)
     from cms.auth.openapi import access_paths
+    from cms.events.openapi import events_paths
     from cms.media.openapi import media_paths
+    from cms.plugins.openapi import plugin_paths
+    from cms.webhooks.openapi import webhook_paths
 
     # documented in /api/openapi.json beside content
-    app.extensions["folio.openapi_paths"] = [access_paths, media_paths]
+    app.extensions["folio.openapi_paths"] = [access_paths, media_paths, plugin_paths, webhook_paths, events_paths]
+    app.extensions["folio.plugins"].call("folio_register_routes", app=app)  # after core: core routes win
 
 
 def configure_errors(app):

@@ -28,6 +28,7 @@ DEFAULTS = {
     "MEDIA_ALLOWED_TYPES": ["image/jpeg", "image/png", "image/gif", "image/webp", "image/avif", "application/pdf",
                             "video/mp4", "video/webm", "audio/mpeg", "audio/ogg", "audio/wav"],
     "MEDIA_RENDITION_SIZES": [64, 128, 256, 320, 480, 640, 768, 1024, 1280, 1536, 1920, 2560],
+    "MEDIA_PRERENDER_WIDTHS": [320, 640, 1280],  # webp renditions the worker makes for each new image
     "MEDIA_PUBLIC_URL": "",  # S3: a public base URL or CDN for objects; empty: presigned GET URLs
     "MEDIA_URL_SECONDS": 3600,  # lifetime of presigned GET URLs
     "S3_BUCKET": "",
@@ -35,6 +36,22 @@ DEFAULTS = {
     "S3_REGION": "",
     "S3_ENDPOINT_URL": "",  # S3-compatible stores (MinIO, R2, moto); empty: AWS
     "REDIS_URL": "",
+    "WORKER_POLL_SECONDS": 1.0,  # how often an idle `folio worker` looks for events, jobs and schedules
+    "WORKER_BATCH": 100,  # events fanned out / jobs run per pass
+    "WORKER_HOOK_MAX_ATTEMPTS": 8,  # tries of a plugin's folio_handle_event per event
+    "JOB_LEASE_SECONDS": 300,
+    "OUTBOX_RETENTION_DAYS": 14,  # dispatched events older than this are deleted by the worker (0: keep)
+    "JOB_RETENTION_DAYS": 30,  # finished jobs (the webhook delivery log) kept this long (0: keep)  # a claimed job is taken again after this if its worker died
+    "WEBHOOK_ALLOW": [],  # networks (CIDR) and host names webhooks may call although private or loopback
+    "WEBHOOK_TIMEOUT_SECONDS": 10.0,  # per delivery attempt (connect + answer)
+    "WEBHOOK_MAX_REDIRECTS": 3,
+    "WEBHOOK_MAX_ATTEMPTS": 8,  # then the delivery is marked failed
+    "WEBHOOK_RETRY_BASE_SECONDS": 30.0,  # first retry after about this; doubling, with jitter
+    "WEBHOOK_RETRY_MAX_SECONDS": 6 * 3600.0,  # longest wait between two attempts
+    "PLUGINS": ["*"],  # plugins to load by name (* : every plugin found in PLUGINS_PATH and entry points)
+    "PLUGINS_DISABLED": [],  # plugins never loaded, even when PLUGINS says *
+    "PLUGINS_PATH": "",  # a folder of plugin packages (empty: the plugins/ folder beside cms/)
+    "PLUGINS_STRICT": False,  # a plugin that fails to load or raises in a hook stops the app / request
     "JSON_MAX_DEPTH": 32,  # nesting allowed inside a json field value
     "PER_PAGE_DEFAULT": 25,
     "PER_PAGE_MAX": 100,
@@ -48,6 +65,9 @@ DEFAULTS = {
     "PASSWORD_RESET_URL": "",  # where reset links point (empty: <this host>/admin/reset-password)
     "PREVIEW_TOKEN_SECONDS": 3600,  # default lifetime of a preview token
     "PREVIEW_TOKEN_MAX_SECONDS": 7 * 24 * 3600,
+    "PREVIEW_FRAME_ANCESTORS": ["'self'"],  # CSP sources that may frame /preview pages (a frontend's origin)
+    "THEME": "default",  # the theme preview pages (and the admin) render with
+    "THEMES_PATH": "",  # a folder of themes besides the bundled themes/ folder next to cms/
     "LOGIN_RATE_LIMIT": "20 per minute",  # sign-in, reset and password attempts per address
     "LOGIN_LOCKOUT": "5 per 15 minutes",  # failed sign-ins per account before it is locked for the window
     "RATE_LIMIT_STORAGE": "",  # a limits storage URI (memory://, redis://…); empty: REDIS_URL, else memory
@@ -64,6 +84,13 @@ DEFAULTS = {
     "RESPONSE_CACHE_PREFIX": "folio:responses",  # Redis key namespace
     "COUNT_LIMIT": 10000,  # list totals are counted up to this; beyond, meta.total_exact is false (0: exact)
     "COUNT_CACHE_SIZE": 5000,  # list totals of published reads kept per process, keyed by content version (0: off)
+    "EVENTS_POLL_SECONDS": 1.0,  # the change stream's hub reads the outbox this often, while anyone listens
+    "EVENTS_HEARTBEAT_SECONDS": 15.0,  # keep-alive comments on idle streams; credentials are re-checked as often
+    "EVENTS_GAP_GRACE_SECONDS": 5.0,  # a missing outbox seq (a transaction still committing) holds later events back this long
+    "EVENTS_MAX_SUBSCRIBERS": 500,  # open streams per process (503 beyond)
+    "EVENTS_MAX_SECONDS": 300.0,  # a stream ends after this; clients reconnect with Last-Event-ID
+    "EVENTS_QUEUE_SIZE": 1000,  # events waiting for one slow stream before it is disconnected
+    "EVENTS_RETRY_SECONDS": 3.0,  # the reconnection delay streams announce (retry:) and a 503's Retry-After
 }
 
 
@@ -76,8 +103,11 @@ def _coerce(value, default):
         raise ValueError(f"expected a boolean, got {value!r}")
     if isinstance(default, int):
         return int(value)
+    if isinstance(default, float):
+        return float(value)
     if isinstance(default, list):
-        return [part.strip() for part in value.split(",") if part.strip()]
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        return [int(part) for part in parts] if default and all(type(item) is int for item in default) else parts
     if isinstance(default, dict):
         try:
             parsed = json.loads(value)
@@ -133,6 +163,12 @@ def check_production_settings(settings):
     if settings["CORS_CREDENTIALS"] and "*" in settings["CORS_ORIGINS"]:
         raise RuntimeError("FOLIO_CORS_ORIGINS may not be * when FOLIO_CORS_CREDENTIALS is on: "
                            "list the frontend origins that may send the session cookie.")
+    try:
+        from cms.webhooks.transport import parse_allow
+
+        parse_allow(settings["WEBHOOK_ALLOW"])
+    except ValueError as exc:
+        raise RuntimeError(f"FOLIO_WEBHOOK_ALLOW: {exc}") from None
     if settings["ENV"] not in {"development", "production"}:  # a typo must not mean "not production"
         raise RuntimeError(f"FOLIO_ENV must be development or production, not {settings['ENV']!r}.")
     if settings["ENV"] == "production" and settings["SECRET_KEY"] in {DEFAULT_SECRET_KEY, ""}:

@@ -302,6 +302,39 @@ def fresh_database_url(tmp_path):
         server.dispose()
 
 
+@contextmanager
+def app_on_own_database(folder, prefix, **config):
+    """An app on a new, migrated database of the engine under test (dropped afterwards), with an
+    administrator whose API token is in ``config["ADMIN_TOKEN"]``. For apps whose writes must really
+    commit and be seen by other threads (servers, streams, browsers) across several tests."""
+    import uuid
+
+    server, url, name = None, f"sqlite:///{folder / (prefix + '.db')}", None
+    if (TEST_DATABASE_URL or "").startswith("postgresql"):
+        base = sa.make_url(TEST_DATABASE_URL)
+        name = f"folio_{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        server = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with server.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        url = base.set(database=name).render_as_string(hide_password=False)
+    app = make_app(url, folder / "instance", **config)
+    try:
+        with app.app_context():
+            migrate.upgrade(_db.engine)
+            user = auth_services.create_user("admin@example.com", PASSWORD, role="administrator")
+            _token, app.config["ADMIN_TOKEN"] = auth_services.create_token(user, prefix)
+            _db.session.commit()
+        yield app
+    finally:
+        with app.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+        if server is not None:
+            with server.connect() as connection:
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            server.dispose()
+
+
 @pytest.fixture
 def live_app(fresh_database_url, tmp_path):
     """An app on its own migrated database whose writes really commit (for concurrency tests)."""

@@ -18,10 +18,10 @@ def cli():
 
 
 def _register():
-    from cms.cli import content, db, init, media, seed, tokens, types, users
+    from cms.cli import content, db, init, media, plugins, seed, tokens, types, users, worker
 
-    for module in (content, db, init, media, seed, tokens, types, users):
-        cli.add_command(module.group)
+    for module in (content, db, init, media, plugins, seed, tokens, types, users, worker):
+        cli.add_command(getattr(module, "group", None) or module.command)
 
 
 _register()

@@ -20,7 +20,7 @@ from cms.content.query.params import (
     parse_status,
 )
 from cms.content.locales import requested_chain
-from cms.content.schemas import entry_out, parse_bool, revision_out, translation_out, type_out
+from cms.content.schemas import entry_out, load_schedule, parse_bool, revision_out, translation_out, type_out
 from cms.content.services.population import plan_population, populate
 from cms.core import caching
 from cms.core.errors import ApiError
@@ -232,6 +232,25 @@ def unpublish_entry(type_name, entry_id):
                                                locale=locale)
     db.session.commit()
     return _entry_response(compiled, entry)
+
+
+@_both("/schedule", methods=["GET", "POST", "DELETE"])
+def entry_schedule(type_name, entry_id):
+    """Publish and/or unpublish later (``folio worker`` runs it): ``{"publish_at", "unpublish_at"}``."""
+    from cms.content.services import schedules
+
+    _args, locale = _address(entry_id)
+    if request.method == "GET":
+        _compiled, _entry, schedule = schedules.get_schedule(type_name, entry_id, _actor(), locale=locale)
+        return {"data": schedules.schedule_out(schedule)}
+    if request.method == "DELETE":
+        schedules.clear_schedule(type_name, entry_id, _actor(), locale=locale)
+        db.session.commit()
+        return "", 204
+    times = load_schedule(json_body())
+    _compiled, _entry, schedule = schedules.set_schedule(type_name, entry_id, _actor(), locale=locale, **times)
+    db.session.commit()
+    return {"data": schedules.schedule_out(schedule)}
 
 
 @_both("/revisions", methods=["GET"])

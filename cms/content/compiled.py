@@ -9,13 +9,29 @@ import threading
 from collections import OrderedDict
 
 from cms.content.definitions import compile_specs, storage_schema
-from cms.content.fields.base import CompileContext
+from cms.content.fields.base import CompileContext, FieldType
+
+
+#: field names that name an entry, in order of preference (admin lists, previews, pickers)
+TITLE_NAMES = ("title", "name", "headline", "heading", "label")
+TITLE_TYPES = ("string", "slug", "enum", "text")
+
+
+def title_of(specs, values):
+    """The text that names an entry (``values`` by field name): its title/name/… field, else its
+    first non-empty short text, else None."""
+    texts = [spec for spec in specs if spec.type.name in TITLE_TYPES
+             and isinstance(values.get(spec.name), str) and values[spec.name].strip()]
+    named = sorted((spec for spec in texts if spec.name in TITLE_NAMES), key=lambda s: TITLE_NAMES.index(s.name))
+    chosen = (named or texts or [None])[0]
+    return values[chosen.name].strip() if chosen is not None else None
 
 
 class CompiledType:
     def __init__(self, content_type, registry, json_max_depth=32):
         self.id = content_type.id
         self.name = content_type.name
+        self.label = content_type.label
         self.version = content_type.version
         self.cache_key = cache_key(content_type)
         self.kind = content_type.kind
@@ -28,6 +44,10 @@ class CompiledType:
         self.json_max_depth = json_max_depth
         self._schemas = {}
         self._lock = threading.Lock()
+
+    def title_of(self, stored):
+        """The text naming an entry whose stored values (by field id) are ``stored``."""
+        return title_of(self.specs, {spec.name: stored.get(spec.id) for spec in self.specs})
 
     @property
     def draft_publish(self):
@@ -44,8 +64,9 @@ class CompiledType:
 
     @property
     def has_media(self):
-        """Whether any field, nested ones included, holds media."""
-        return any(spec.type.name == "media" for spec in self.all_by_id.values())
+        """Whether any field, nested ones included, holds media (a plugin's type may too: it reports media ids)."""
+        return any(spec.type.name == "media" or type(spec.type).media_ids is not FieldType.media_ids
+                   for spec in self.all_by_id.values())
 
     @property
     def unique_specs(self):

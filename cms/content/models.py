@@ -126,3 +126,21 @@ class ContentChange(Base):
     locale: Mapped[str] = mapped_column(sa.String(16))
     action: Mapped[str] = mapped_column(sa.String(16))  # publish|unpublish|delete
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Schedule(Base):
+    """When ``folio worker`` will publish and/or unpublish an entry (at most one pending schedule each)."""
+
+    __tablename__ = "entry_schedules"
+    __table_args__ = (
+        sa.Index("ix_entry_schedules_publish_at", "publish_at"),
+        sa.Index("ix_entry_schedules_unpublish_at", "unpublish_at"),
+    )
+
+    entry_id: Mapped[str] = mapped_column(sa.ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
+    publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    unpublish_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_by_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id", **_user_fk), nullable=True)
+    by_system: Mapped[bool] = mapped_column(default=False)  # set by the CLI: runs as the system
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(sa.Text, nullable=True)

@@ -148,6 +148,13 @@ TRANSLATIONS = {"type": "object", "required": ["data"], "properties": {"data": {
     "meta": {"type": "object"}}}
 
 
+_MOMENT = {"type": ["string", "null"], "format": "date-time"}
+SCHEDULE_INPUT = {"type": "object", "additionalProperties": False,
+                  "properties": {"publish_at": _MOMENT, "unpublish_at": _MOMENT}}
+SCHEDULE = {"type": "object", "required": ["data"], "properties": {"data": {"type": "object", "properties": {
+    "publish_at": _MOMENT, "unpublish_at": _MOMENT, "last_error": {"type": ["string", "null"]}}}}}
+
+
 def _entry_paths(compiled, locales):
     name, base = compiled.name, f"/api/content/{compiled.name}"
     entry, writable = ref(f"{name}.Entry"), ref(f"{name}.Input")
@@ -173,6 +180,12 @@ def _entry_paths(compiled, locales):
             f"Publish a {name}", ok=wrapped, parameters=[IF_MATCH, *which], errors=writes)},
         f"{base}{single}/unpublish": {"parameters": id_parameter, "post": operation(
             f"Unpublish a {name}", ok=wrapped, parameters=[IF_MATCH, *which], errors=writes)},
+        f"{base}{single}/schedule": {
+            "parameters": id_parameter,
+            "get": operation(f"Read when a {name} will be published or unpublished", ok=SCHEDULE, parameters=which),
+            "post": operation(f"Schedule a {name}'s publish and/or unpublish (run by folio worker)", ok=SCHEDULE,
+                               body=SCHEDULE_INPUT, parameters=which, errors=writes),
+            "delete": operation("Cancel the schedule", ok_status="204", parameters=which, errors=writes)},
         f"{base}{single}/revisions": {"parameters": id_parameter, "get": operation(
             f"List the revisions of a {name}", ok={"type": "object"}, parameters=which)},
         f"{base}{single}/revisions/{{number}}": {

@@ -1,7 +1,9 @@
 """What the content API returns, and the query parameters it accepts."""
 
+from marshmallow import Schema, ValidationError, fields
+
 from cms.core.db import isoformat
-from cms.core.errors import BadRequest
+from cms.core.errors import BadRequest, ValidationFailed
 
 
 def entry_out(compiled, entry, draft, include_private, fields=None):
@@ -63,3 +65,20 @@ def parse_bool(args, name, default=False):
     if value in {"false", "0"}:
         return False
     raise BadRequest(f"{name} must be true or false.", {"parameters": {name: ["Use true or false."]}})
+
+
+class ScheduleSchema(Schema):
+    """Times with a UTC offset (``2027-01-01T09:00:00Z``); null or absent: not scheduled."""
+
+    publish_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    unpublish_at = fields.AwareDateTime(allow_none=True, load_default=None)
+
+
+def load_schedule(payload):
+    try:
+        times = ScheduleSchema().load(payload)
+    except ValidationError as exc:
+        raise ValidationFailed(exc.messages) from None
+    if times["publish_at"] is None and times["unpublish_at"] is None:
+        raise BadRequest("Send publish_at and/or unpublish_at (to cancel a schedule, DELETE it).")
+    return times

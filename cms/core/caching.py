@@ -130,8 +130,9 @@ def _purge(session):
     for hookimpl in current_app.extensions["folio.plugins"].hook.folio_cache_purge.get_hookimpls():
         try:
             hookimpl.function(keys=list(ordered))
-        except Exception:  # the change is committed: a failing CDN must not turn it into an error
-            log.exception("folio_cache_purge of %s failed for %d keys", hookimpl.plugin_name, len(ordered))
+        except Exception as exc:  # the change is committed: a failing CDN must not turn it into an error
+            log.warning("folio_cache_purge failed for %d keys", len(ordered))
+            current_app.extensions["folio.plugins"].hook_failed(hookimpl.plugin_name, "folio_cache_purge", exc)
 
 
 def _forget(session, transaction):

@@ -12,7 +12,11 @@ class OutboxEvent(Base):
     """An event exists exactly when its change was committed; ``seq`` orders them for consumers."""
 
     __tablename__ = "outbox_events"
-    __table_args__ = (sa.Index("ix_outbox_events_subject", "subject_type", "subject_id", "seq"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_events_subject", "subject_type", "subject_id", "seq"),
+        sa.Index("ix_outbox_events_undispatched", "seq", postgresql_where=sa.text("dispatched_at IS NULL"),
+                 sqlite_where=sa.text("dispatched_at IS NULL")),
+    )
 
     seq: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
     id: Mapped[str] = mapped_column(sa.String(36), unique=True)  # the event id receivers dedupe by
@@ -21,3 +25,4 @@ class OutboxEvent(Base):
     subject_type: Mapped[str] = mapped_column(sa.String(64))  # entry, media, content_type
     subject_id: Mapped[str] = mapped_column(sa.String(100))
     data: Mapped[dict] = mapped_column(JSONDocument)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # fanned out to jobs

@@ -15,6 +15,7 @@ from flask import current_app
 from PIL import Image, ImageOps
 
 from cms.core.errors import BadRequest, NotFound, parameter_error
+from cms.extensions import db
 from cms.media.detect import IMAGES
 from cms.media.storage import CHUNK
 
@@ -121,3 +122,18 @@ def get_or_make(item, rendition, storage):
 
 def sizes():
     return frozenset(current_app.config["MEDIA_RENDITION_SIZES"])
+
+
+def prerender(job):
+    """Job handler: make a new image's usual renditions ahead of its first request."""
+    from cms.jobs import services as jobs
+    from cms.media.models import MediaItem
+
+    item = db.session.get(MediaItem, job.payload["media"])
+    if item is None or item.mime not in IMAGES:
+        return jobs.DONE  # deleted meanwhile, or not an image: nothing to make
+    storage = current_app.extensions["folio.media_storage"]
+    for width in current_app.config["MEDIA_PRERENDER_WIDTHS"]:
+        if width in sizes():
+            get_or_make(item, Rendition(width, None, "cover", "webp"), storage)
+    return jobs.DONE

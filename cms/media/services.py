@@ -27,6 +27,7 @@ from cms.core.policy import authorize
 from cms.extensions import db
 from cms.media.detect import EXTENSIONS, probe
 from cms.media.models import MediaItem, MediaReference
+from cms.plugins.lifecycle import media_change
 from cms.media.storage import CHUNK
 
 log = logging.getLogger(__name__)
@@ -157,6 +158,11 @@ def add_file(spooled, filename, actor, metadata=None):
         return existing, False
     found = probe(spooled.path, frozenset(config["MEDIA_ALLOWED_TYPES"]), config["MEDIA_MAX_PIXELS"])
     filename = with_extension(filename, found.mime)
+    changed = media_change("before", "create", None, actor, {**metadata, "filename": filename, "mime": found.mime})
+    if changed is not None:  # a plugin may change the metadata (checked again), never the detected type
+        changed.pop("mime", None)
+        metadata = load_metadata(changed)
+        filename = with_extension(metadata.pop("filename", filename), found.mime)
     key = f"originals/{spooled.sha256[:2]}/{spooled.sha256}{EXTENSIONS.get(found.mime, '')}"
     with open(spooled.path, "rb") as source:
         storage().save(key, source, found.mime)
@@ -183,6 +189,7 @@ def _new_item(spooled, key, filename, found, actor, metadata):
         return db.session.scalar(sa.select(MediaItem).where(MediaItem.sha256 == spooled.sha256)), False
     record(actor, "media.create", "media", item.id, filename=item.filename, mime=item.mime, size=item.size)
     emit("media.created", "media", item.id, event_data(item))
+    media_change("after", "create", item, actor)
     return item, True
 
 
@@ -259,6 +266,8 @@ def update_item(media_id, payload, actor):
     authorize(actor, "media.manage")
     item = get_item(media_id, check=False)
     data = load_metadata(payload)
+    changed = media_change("before", "update", item, actor, dict(data))
+    data = data if changed is None else load_metadata(changed)
     changes = {}
     for key, value in data.items():
         if getattr(item, key) != value:
@@ -268,6 +277,7 @@ def update_item(media_id, payload, actor):
         item.updated_at = utcnow()
         record(actor, "media.update", "media", item.id, changes=changes)
         emit("media.updated", "media", item.id, event_data(item))
+        media_change("after", "update", item, actor)
     db.session.flush()
     return item
 
@@ -296,9 +306,11 @@ def delete_item(media_id, actor, force=False):
     if used and not force:
         raise Conflict(f"{item.filename} is used by {len({u['entry'] for u in used})} entries; remove it there "
                        "first or pass force=true.", {"used_by": used})
+    media_change("before", "delete", item, actor)
     key = item.storage_key
     record(actor, "media.delete", "media", item.id, filename=item.filename, forced=bool(used))
     emit("media.deleted", "media", item.id, event_data(item))
+    media_change("after", "delete", item, actor)
     db.session.delete(item)
     db.session.flush()
     return key

@@ -198,6 +198,9 @@ class StorageRegistry:
     def register(self, name, factory):
         self._factories[name] = factory
 
+    def names(self):
+        return sorted(self._factories)
+
     def build(self, config):
         name = config["MEDIA_STORAGE"]
         if name not in self._factories:

@@ -393,7 +393,7 @@ BAD_DEFINITIONS = {
     "reserved field name id": (_one(_s("id")), "fields/0/name"),
     "reserved field name status": (_one(_s("status")), "fields/0/name"),
     "field without a type": (_one({"name": "title"}), "fields/0/type"),
-    "unknown field type": (_one(_f("title", "colour")), "fields/0/type"),
+    "unknown field type": (_one(_f("title", "hologram")), "fields/0/type"),
     "unknown field key": (_one(_s(requried=True)), "fields/0/requried"),
     "rule that is not a boolean": (_one(_s(required="yes")), "fields/0/required"),
     "bad field id": (_one(_s(id="F-1")), "fields/0/id"),

@@ -133,6 +133,32 @@ def test_integer_settings_from_the_environment_are_coerced(instance, clean_env):
     assert app.config["MAX_CONTENT_LENGTH"] == 2048
 
 
+def test_number_and_number_list_settings_from_the_environment_are_coerced(instance, clean_env):
+    clean_env.setenv("FOLIO_WORKER_POLL_SECONDS", "0.25")
+    clean_env.setenv("FOLIO_MEDIA_RENDITION_SIZES", "100, 200")
+    clean_env.setenv("FOLIO_WEBHOOK_ALLOW", "10.0.0.0/8,hooks.internal")
+
+    app = create_app()
+
+    assert app.config["WORKER_POLL_SECONDS"] == 0.25
+    assert app.config["MEDIA_RENDITION_SIZES"] == [100, 200]
+    assert app.config["WEBHOOK_ALLOW"] == ["10.0.0.0/8", "hooks.internal"]
+
+
+def test_a_malformed_webhook_allow_list_stops_the_app(instance, clean_env):
+    clean_env.setenv("FOLIO_WEBHOOK_ALLOW", "10.0.0.0/33")
+
+    with pytest.raises(RuntimeError, match="FOLIO_WEBHOOK_ALLOW"):
+        create_app()
+
+
+def test_a_number_setting_that_is_not_a_number_stops_the_app(instance, clean_env):
+    clean_env.setenv("FOLIO_MEDIA_RENDITION_SIZES", "100,big")
+
+    with pytest.raises(RuntimeError, match="FOLIO_MEDIA_RENDITION_SIZES"):
+        create_app()
+
+
 @pytest.mark.parametrize(
     "raw, expected",
     [("1", True), ("true", True), ("Yes", True), ("on", True), ("0", False), ("false", False), ("OFF", False),

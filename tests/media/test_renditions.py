@@ -92,3 +92,21 @@ def test_files_that_are_not_images_have_no_renditions(app, api, storage, monkeyp
 
 def test_renditions_of_unknown_media_are_404(api, storage):
     error_of(api.get("/api/media/nope/image?w=64"), 404)
+
+
+def test_the_worker_makes_a_new_images_usual_renditions_ahead_of_requests(api, storage, app, monkeypatch):
+    import cms.media.renditions as renditions
+    from cms.jobs.worker import Worker
+
+    monkeypatch.setitem(app.config, "MEDIA_PRERENDER_WIDTHS", [128, 320])
+    item = upload(api, image_bytes(size=(400, 200))).json["data"]
+    upload(api, b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "doc.pdf")
+    counts = Worker(app, name="renders").run(until_idle=True)
+
+    assert counts["jobs"] == 1  # the image only
+    assert len(list(storage.keys(f"renditions/{item['id']}/"))) == 2
+    made = []
+    real = renditions.render
+    monkeypatch.setattr(renditions, "render", lambda *args: made.append(1) or real(*args))
+    served, _headers = rendition(api, item["id"], "w=320&format=webp")
+    assert served.size == (320, 160) and made == []  # served from what the worker made

@@ -158,11 +158,13 @@ def confirm_reset(token, password):
 
 def send_mail(to, subject, body):
     """Hand a message to the mailer plugin (``folio_send_mail``); without one, log it."""
-    hook = current_app.extensions["folio.plugins"].hook.folio_send_mail
-    if not hook.get_hookimpls():
+    host = current_app.extensions["folio.plugins"]
+    if not host.implemented("folio_send_mail"):
         log.warning("No mailer plugin: message to %s: %s\n%s", to, subject, body)
         return
     try:
-        hook(to=to, subject=subject, body=body)
-    except Exception:  # the answer must not tell known emails from unknown ones
-        log.exception("The mailer failed to send %r to %s", subject, to)
+        host.hook.folio_send_mail(to=to, subject=subject, body=body)
+    except Exception as exc:  # the answer must not tell known emails from unknown ones
+        log.error("The mailer failed to send %r to %s", subject, to)
+        for impl in host.hook.folio_send_mail.get_hookimpls():
+            host.hook_failed(impl.plugin_name, "folio_send_mail", exc)

@@ -28,6 +28,7 @@ from cms.core.errors import (
 )
 from cms.core.policy import authorize, check_writable, content_access
 from cms.extensions import db
+from cms.plugins.lifecycle import entry_change
 
 REFERENCE_LIST_LIMIT = 50
 
@@ -156,6 +157,7 @@ def create_entry(type_name, payload, actor, entry_id=None, locale=None, translat
     if translation_of is not None and compiled.shared_specs:  # shared values come from the group
         shared = {spec.id: translation_of.data[spec.id] for spec in compiled.shared_specs if spec.id in translation_of.data}
         payload = {**compiled.to_input(shared), **_writable(payload)}
+    payload = entry_change("before", "create", compiled, None, actor, _writable(payload))
     stored, derived = _prepare(compiled, payload)
     entry.data = stored
     if translation_of is None:
@@ -168,6 +170,7 @@ def create_entry(type_name, payload, actor, entry_id=None, locale=None, translat
         except IntegrityError:
             raise Conflict(f"This {type_name} already has a translation in {locale}.", {"locale": locale}) from None
     _store(entry, compiled, derived, actor, "create")
+    entry_change("after", "create", compiled, entry, actor)
     return compiled, entry
 
 
@@ -262,10 +265,12 @@ def update_entry(type_name, entry_id, payload, actor, expected_version=None, mer
     elif access.fields is not None:  # a replace keeps the fields this caller may not write
         kept = {name: value for name, value in compiled.to_input(entry.data).items() if not access.writable(name)}
         payload = {**kept, **_writable(payload)}
+    payload = entry_change("before", "update", compiled, entry, actor, _writable(payload))
     stored, derived = _prepare(compiled, payload, keep=unmentioned)
     if stored == entry.data:
         return compiled, entry
     _edit(entry, compiled, stored, derived, actor, action)
+    entry_change("after", "update", compiled, entry, actor)
     return compiled, entry
 
 
@@ -336,6 +341,7 @@ def publish_entry(type_name, entry_id, actor, expected_version=None, locale=None
     if entry is None:
         raise NotFound(f"{type_name!r} has no content yet.")
     _check_version(entry, expected_version)
+    entry_change("before", "publish", compiled, entry, actor)
     try:
         stored = compiled.load(compiled.to_input(entry.data), "full")
     except ValidationError as exc:
@@ -346,6 +352,7 @@ def publish_entry(type_name, entry_id, actor, expected_version=None, locale=None
     _snapshot(entry, compiled, stored, actor)
     db.session.flush()
     _revision(entry, compiled, actor, "publish")
+    entry_change("after", "publish", compiled, entry, actor)
     return compiled, entry
 
 
@@ -357,6 +364,7 @@ def unpublish_entry(type_name, entry_id, actor, expected_version=None, locale=No
     if not compiled.draft_publish:
         raise Conflict(f"{type_name!r} publishes on save and has no drafts; delete the entry instead.")
     _check_version(entry, expected_version)
+    entry_change("before", "unpublish", compiled, entry, actor)
     entry.version += 1
     entry.status, entry.published_data, entry.published_version = "draft", None, None
     entry.published_at = entry.published_by_id = None
@@ -364,6 +372,7 @@ def unpublish_entry(type_name, entry_id, actor, expected_version=None, locale=No
     db.session.flush()
     record_change(entry, "unpublish", compiled.name)
     _revision(entry, compiled, actor, "unpublish")
+    entry_change("after", "unpublish", compiled, entry, actor)
     return compiled, entry
 
 
@@ -373,6 +382,7 @@ def delete_entry(type_name, entry_id, actor, expected_version=None, locale=None)
     if entry is None:
         raise NotFound(f"{type_name!r} has no content yet.")
     _check_version(entry, expected_version)
+    entry_change("before", "delete", compiled, entry, actor)
     _release_references(entry, actor)
     if entry.published_data is not None:
         record_change(entry, "delete", compiled.name)
@@ -381,6 +391,7 @@ def delete_entry(type_name, entry_id, actor, expected_version=None, locale=None)
                                                "entry": {"id": entry.id, "type": compiled.name, "locale": entry.locale}})
     db.session.delete(entry)
     db.session.flush()
+    entry_change("after", "delete", compiled, entry, actor)
 
 
 def _release_references(entry, actor):

@@ -1,0 +1,1 @@
+"""Background jobs: a table of due work that ``folio worker`` claims, runs and retries."""
