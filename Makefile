@@ -6,15 +6,20 @@ INSTANCE := instance
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install bench clean
+.PHONY: run test install bench clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-# reinstall only when the dependency list changes
-$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+AXE_VERSION := 4.11.0
+
+# reinstall only when the dependency list changes; axe-core (npm) checks the admin's accessibility in tests
+$(VENV)/.installed: setup.cfg pyproject.toml Makefile | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
+	@if command -v npm >/dev/null; then \
+	  npm install --silent --no-audit --no-fund --no-save --prefix $(VENV)/npm axe-core@$(AXE_VERSION); \
+	else echo "npm not found: the admin's accessibility checks will be skipped (CI fails instead)"; fi
 	touch $@
 
 install: $(VENV)/.installed
@@ -28,7 +33,7 @@ run: install
 	  chmod 600 $(INSTANCE)/admin-login.txt; \
 	else $(BIN)/folio db upgrade > /dev/null; fi
 	@$(BIN)/folio seed demo
-	@echo; cat $(INSTANCE)/admin-login.txt; echo "Content API:    http://$(HOST):$(PORT)/api/content/article"; echo
+	@echo; cat $(INSTANCE)/admin-login.txt; echo "Admin:          http://$(HOST):$(PORT)/admin"; echo "Content API:    http://$(HOST):$(PORT)/api/content/article"; echo
 	@echo "Worker log:     $(INSTANCE)/worker.log (webhooks, scheduled publishing)"; echo
 	$(BIN)/folio worker > $(INSTANCE)/worker.log 2>&1 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
@@ -51,6 +56,11 @@ test: install
 	else \
 	  $(BIN)/pytest $(PYTEST_ARGS); \
 	fi
+
+# the README's pictures of the admin, taken by the browser tests as they walk through it
+screenshots: install
+	rm -rf docs/screenshots
+	FOLIO_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -p no:cacheprovider tests/admin
 
 bench: install
 	$(BIN)/python bench/run.py

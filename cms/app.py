@@ -19,6 +19,7 @@ def create_app(config=None):
     configure_media(app)
     configure_themes(app)
     configure_blueprints(app)
+    configure_admin(app)
     configure_errors(app)
     configure_http(app)
     return app
@@ -138,6 +139,12 @@ def configure_blueprints(app):
     # documented in /api/openapi.json beside content
     app.extensions["folio.openapi_paths"] = [access_paths, media_paths, plugin_paths, webhook_paths, events_paths]
     app.extensions["folio.plugins"].call("folio_register_routes", app=app)  # after core: core routes win
+
+
+def configure_admin(app):
+    from cms import admin
+
+    admin.init_app(app)
 
 
 def configure_errors(app):

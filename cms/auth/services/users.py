@@ -91,6 +91,15 @@ def get_user(user_id, actor):
     return user
 
 
+def display_names(user_ids):
+    """Return ``{user id: name, else email}`` for ``user_ids`` (who wrote what, in content lists)."""
+    wanted = {user_id for user_id in user_ids if user_id}
+    if not wanted:
+        return {}
+    rows = db.session.execute(sa.select(User.id, User.name, User.email).where(User.id.in_(wanted))).all()
+    return {user_id: name or email for user_id, name, email in rows}
+
+
 def list_users(actor, role=None, active=None, email=None, page=1, per_page=25):
     """Return ``(users, total)`` ordered by email; ``email`` matches a part of the address."""
     authorize(actor, "users.read")

@@ -144,6 +144,16 @@ def update_type(name, payload, actor, partial=False, also_known=()):
     return row, report
 
 
+def plan_type_update(name, payload, actor, partial=False):
+    """Return the report ``update_type`` would give, keeping nothing (its writes roll back to a savepoint)."""
+    savepoint = db.session.begin_nested()
+    try:
+        _row, report = update_type(name, payload, actor, partial=partial)
+    finally:
+        savepoint.rollback()
+    return report
+
+
 def _check_field_changes(old, new):
     errors = {}
     registry = field_registry()
