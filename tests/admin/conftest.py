@@ -22,7 +22,12 @@ CHROMIUM = os.environ.get("FOLIO_CHROMIUM", "/usr/bin/chromium")
 AXE = Path(__file__).resolve().parents[2] / ".venv" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = os.environ.get("FOLIO_SCREENSHOTS")  # a folder: journeys save their screens there
 
-pytestmark = pytest.mark.browser
+def pytest_collection_modifyitems(items):
+    """Mark every test of this folder ``browser`` (a conftest's pytestmark would not reach them)."""
+    folder = Path(__file__).parent
+    for item in items:
+        if folder in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
 
 
 def _missing(what, how):
