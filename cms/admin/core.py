@@ -10,6 +10,7 @@ from cms.auth.loaders import CSRF_KEY, new_csrf_token
 from cms.core.errors import NotAuthenticated, PermissionDenied
 from cms.core.policy import decide
 from cms.extensions import db
+from cms.media.schemas import storage_origins
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", static_folder="static", static_url_path="/static")
 #: views anyone may open (signing in and recovering a password)
@@ -79,8 +80,7 @@ def check_csrf():
 
 @bp.after_request
 def admin_headers(response):
-    storage = current_app.extensions["folio.media_storage"]
-    media = " ".join(sorted(getattr(storage, "origins", lambda: ())())) if hasattr(storage, "origins") else ""
+    media = " ".join(sorted(storage_origins()))  # a bucket or CDN serving the library's files
     response.headers["Content-Security-Policy"] = CSP.format(media=media).replace("  ", " ")
     if request.endpoint != "admin.static":
         response.headers["Cache-Control"] = "no-store"

@@ -1,8 +1,28 @@
 """What the media routes (and populated media fields) deliver."""
 
+from urllib.parse import urlsplit
+
 from flask import url_for
 
 from cms.core.db import isoformat
+
+
+def url_origins(urls):
+    """The ``scheme://host[:port]`` of absolute http(s) URLs (for a page's Content-Security-Policy)."""
+    found = set()
+    for url in urls:
+        parts = urlsplit(url or "")
+        if parts.scheme in ("http", "https") and parts.netloc:
+            found.add(f"{parts.scheme}://{parts.netloc}")
+    return found
+
+
+def storage_origins():
+    """Where the storage's file URLs point when not at this app (a bucket, a CDN): a URL the
+    storage would give, reduced to its origin. Building it reads nothing from the store."""
+    from cms.media.services import storage
+
+    return url_origins([storage().url("originals/probe")])
 
 
 def file_url(item):

@@ -6,10 +6,9 @@ published snapshot when it may only read published entries, and nothing (just it
 "own entries only" and field allow-lists apply to its title as they do in the API.
 """
 
-from urllib.parse import urlsplit
-
 import sqlalchemy as sa
 
+from cms.content.compiled import title_of
 from cms.content.locales import pick
 from cms.content.models import Entry
 from cms.content.services.entries import owned_by, reading
@@ -18,7 +17,6 @@ from cms.core.errors import NotFound
 from cms.extensions import db
 from cms.media.schemas import file_url
 from cms.media.services import items_by_id
-from cms.content.compiled import title_of
 from cms.themes.values import MediaView, RelationView, kind_of, stubs, walk
 
 
@@ -40,16 +38,6 @@ def media_views(ids):
     return {item.id: MediaView(item.id, file_url(item), item.alt or "", item.caption or "", item.filename, item.mime,
                                item.width, item.height)
             for item in items_by_id(ids).values()}
-
-
-def origins(urls):
-    """The ``scheme://host[:port]`` of absolute http(s) URLs (for the page's img-src)."""
-    found = set()
-    for url in urls:
-        parts = urlsplit(url or "")
-        if parts.scheme in ("http", "https") and parts.netloc:
-            found.add(f"{parts.scheme}://{parts.netloc}")
-    return found
 
 
 def relation_views(wanted, actor, chain, link):

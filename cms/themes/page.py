@@ -4,12 +4,13 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
+from cms.content.compiled import title_of
 from cms.content.locales import ALL
 from cms.content.services.entries import reading, shown
 from cms.content.services.types import find_type
 from cms.core.db import isoformat
+from cms.media.schemas import url_origins
 from cms.themes import lookups
-from cms.content.compiled import title_of
 from cms.themes.values import Moment, field_views, format_moment
 
 
@@ -47,5 +48,5 @@ def build_page(compiled, entry, actor, chain, link):
         version=entry.version, updated=Moment(updated, format_moment(updated, "datetime")) if updated else None,
         title=title_of(specs, values) or f"{row.label} {entry.id}",
         fields=field_views(specs, values, media, relations),
-        image_origins=lookups.origins([public_base, *(item.url for item in media.values())]),
+        image_origins=url_origins([public_base, *(item.url for item in media.values())]),
     )

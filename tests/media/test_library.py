@@ -373,3 +373,18 @@ def test_imported_entries_track_the_media_they_use(api, storage, post_type, db):
     used = api.get(f"/api/media/{item['id']}").json["data"]["used_by"]
     assert {(use["entry"], use["state"]) for use in used} == {("imported-1", "draft"), ("imported-1", "published")}
     error_of(api.delete(f"/api/media/{item['id']}"), 409)
+
+
+def test_admin_pages_let_images_come_from_the_bucket_and_nowhere_else(app, client, monkeypatch, s3_endpoint):
+    """With files on a bucket or CDN, the admin's CSP names that origin (and only it) for images."""
+    from tests.media.conftest import s3_storage
+
+    monkeypatch.setitem(app.extensions, "folio.media_storage",
+                        s3_storage(s3_endpoint, public_url="https://media.example.com/cms"))
+    policy = client.get("/admin/login").headers["Content-Security-Policy"]
+    images = next(part for part in policy.split(";") if part.strip().startswith("img-src")).split()
+    assert images == ["img-src", "'self'", "data:", "blob:", "https://media.example.com"]
+
+    monkeypatch.setitem(app.extensions, "folio.media_storage", s3_storage(s3_endpoint))  # presigned GET URLs
+    policy = client.get("/admin/login").headers["Content-Security-Policy"]
+    assert f"img-src 'self' data: blob: {s3_endpoint}" in policy
