@@ -8,6 +8,7 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.admin.conftest import check_accessibility, sign_in
 from tests.conftest import Api
@@ -270,7 +271,7 @@ def test_an_editor_finds_pages_publishes_and_deletes_entries(page, site):
     assert "Page 1 of 2" in page.get_by_role("navigation", name="Pages").inner_text()
     assert page.locator("td.title").first.inner_text() == "Dish 00"
     page.get_by_role("link", name="Next").click()
-    assert [t.strip() for t in page.locator("td.title").all_inner_texts()] == [f"Dish {n}" for n in range(25, 30)]
+    expect(page.locator("td.title")).to_have_text([f"Dish {n}" for n in range(25, 30)])
 
     page.goto("/admin/content/dish?sort=title&f_kind=news")
     assert page.get_by_label("Kind").input_value() == "news"
@@ -285,11 +286,11 @@ def test_an_editor_finds_pages_publishes_and_deletes_entries(page, site):
 
     page.get_by_label("Status").select_option("published")
     page.get_by_role("button", name="Show").click()
-    assert [t.strip() for t in page.locator("td.title").all_inner_texts()] == ["Dish 01", "Dish 03"]
+    expect(page.locator("td.title")).to_have_text(["Dish 01", "Dish 03"])
     page.get_by_label("Select all entries on this page").check()  # added by the script
     page.get_by_label("With the checked entries").select_option("delete")
     page.get_by_role("button", name="Apply").click()
-    assert page.get_by_role("heading", name="Delete 2 entries?").is_visible()
+    expect(page.get_by_role("heading", name="Delete 2 entries?")).to_be_visible()
     check_accessibility(page)
     page.get_by_role("button", name="Delete 2 entries").click()
     assert "2 deleted." in page.get_by_role("status").inner_text()

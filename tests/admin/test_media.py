@@ -6,6 +6,7 @@ import os
 import re
 
 import pytest
+from playwright.sync_api import expect
 from PIL import Image
 
 from tests.admin.conftest import check_accessibility, sign_in
@@ -91,7 +92,7 @@ def test_without_javascript_the_form_uploads_every_file_and_reports_each(browser
         assert "empty.png:" in alerts
         page.get_by_label("Search").fill("plain-upload")
         page.get_by_role("button", name="Filter").click()
-        assert page.locator("#media-results").get_by_text("plain-upload.png").is_visible()
+        expect(page.locator("#media-results").get_by_text("plain-upload.png")).to_be_visible()
     finally:
         context.close()
 
@@ -108,7 +109,7 @@ def test_alt_text_and_a_focal_point_set_by_clicking_the_picture_are_saved(page, 
     picture = page.locator("[data-focal-image]")
     box = picture.bounding_box()
     picture.click(position={"x": box["width"] * 0.25, "y": box["height"] * 0.75})
-    assert page.locator("[data-focal-marker]").is_visible()
+    expect(page.locator("[data-focal-marker]")).to_be_visible()
     assert abs(float(page.get_by_label("Across (x)").input_value()) - 0.25) < 0.02
     page.get_by_role("button", name="Save").click()
     assert "focus.png is saved" in page.get_by_role("status").inner_text()
@@ -120,7 +121,7 @@ def test_alt_text_and_a_focal_point_set_by_clicking_the_picture_are_saved(page, 
 
     page.get_by_label("Across (x)").fill("1.5")
     page.get_by_role("button", name="Save").click()
-    assert page.locator("#focal_x-error").is_visible()  # refused beside its field, what was typed kept
+    expect(page.locator("#focal_x-error")).to_be_visible()  # refused beside its field, what was typed kept
     assert page.get_by_label("Across (x)").input_value() == "1.5"
     assert page.errors == []
 

@@ -1,6 +1,7 @@
 """Plugins and settings in the admin: what runs, read-only, with no secret shown; administrators only."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.admin.conftest import check_accessibility, sign_in
 
@@ -15,7 +16,7 @@ def test_the_plugins_page_lists_the_bundled_plugins_as_active(page, site):
     page.get_by_role("navigation", name="Sections").get_by_role("link", name="Plugins").click()
     for name in ("colour", "reading_time", "seo"):
         row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=name, exact=True))
-        assert row.count() == 1, name
+        expect(row).to_have_count(1)
         assert "active" in row.get_by_role("cell").nth(2).inner_text()
     assert "folio_" in page.locator("table").inner_text()  # the hooks they implement
     check_accessibility(page, "plugins")
@@ -47,3 +48,16 @@ def test_only_administrators_see_plugins_and_settings(page, site, role):
     assert sections.get_by_role("link", name="Settings").count() == 0
     assert page.goto("/admin/plugins").status == 403
     assert page.goto("/admin/settings").status == 403
+
+
+def test_a_wide_table_scrolls_in_a_region_the_keyboard_reaches(new_page, site):
+    page = new_page(width=390, height=844)
+    sign_in(page)
+    page.goto("/admin/plugins")
+    region = page.get_by_role("region", name="Plugins")
+    assert region.evaluate("wrap => wrap.scrollWidth > wrap.clientWidth")  # the table is wider than a phone
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # the table scrolls, not the page
+    check_accessibility(page)  # axe: a scrollable region must be reachable by keyboard
+    region.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('.table-wrap').scrollLeft > 0")

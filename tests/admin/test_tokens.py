@@ -4,6 +4,7 @@ nobody mints a token above their own permissions; others' tokens stay out of rea
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.admin.conftest import check_accessibility, sign_in
 
@@ -21,7 +22,7 @@ def test_a_new_token_is_shown_once_works_and_stops_when_revoked(page, site):
     check_accessibility(page, "tokens")
     page.get_by_role("link", name="Create a token").click()
     page.get_by_role("button", name="Create the token").click()
-    assert page.locator("#name-error").is_visible()  # a name is required
+    expect(page.locator("#name-error")).to_be_visible()  # a name is required
     page.get_by_label("Name").fill("site <b>build</b>")
     page.get_by_label("Expires").select_option("7")
     page.get_by_role("button", name="Create the token").click()

@@ -2,6 +2,8 @@
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.admin.conftest import check_accessibility, sign_in
 from tests.conftest import PASSWORD
 
@@ -14,13 +16,13 @@ def test_an_administrator_adds_edits_and_deletes_a_user(page, site):
     page.get_by_label("Email").fill("not-an-email")
     page.get_by_label("Password").fill("short")
     page.get_by_role("button", name="Add the user").click()
-    assert page.locator("#email-error").is_visible()
+    expect(page.locator("#email-error")).to_be_visible()
     assert page.get_by_label("Email").input_value() == "not-an-email"  # what was typed is kept
     check_accessibility(page)
     page.get_by_label("Email").fill("new.writer@example.com")
     page.get_by_label("Password").fill("short")
     page.get_by_role("button", name="Add the user").click()
-    assert page.locator("#password-error").is_visible()
+    expect(page.locator("#password-error")).to_be_visible()
     page.get_by_label("Name").fill("New <b>Writer</b>")
     page.get_by_label("Role").select_option("author")
     page.get_by_label("Password").fill("a-long-enough-password")
@@ -41,7 +43,7 @@ def test_an_administrator_adds_edits_and_deletes_a_user(page, site):
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name=re.compile("Delete new.writer")).click()
     assert "is deleted" in page.get_by_role("status").inner_text()
-    assert page.get_by_role("row", name=re.compile("new.writer@example.com")).count() == 0
+    expect(page.get_by_role("row", name=re.compile("new.writer@example.com"))).to_have_count(0)
 
 
 def test_a_taken_email_is_refused_beside_the_field(page, site):
