@@ -27,3 +27,15 @@ def configure_sqlite(engine):
     def on_begin(connection):
         read_only = has_request_context() and request.method in SAFE_METHODS
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def write_after_read(session, statement):
+    """Run a bookkeeping write (a token's last use, a session's last sighting) that a read decided on.
+
+    A read-only request reads in a deferred transaction; on SQLite, turning that transaction into
+    a writer fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT) when another connection
+    has written since the read began, whatever the busy timeout. Ending the read first lets the
+    write wait for the lock like any other. The caller commits the write.
+    """
+    session.commit()
+    session.execute(statement)

@@ -198,3 +198,36 @@ def test_a_refused_token_records_no_use(api, admin, db):
 
     db.session.expire_all()
     assert token_row(db, admin.token).last_used_at is None
+
+
+@pytest.mark.parametrize("credential", ["token", "session"])
+def test_a_read_request_records_its_credential_s_use_after_another_writer_committed(tmp_path, credential):
+    """On SQLite, a read transaction cannot become a writer once another connection has written
+    since it began ("database is locked" at once); the touch must not turn such a GET into a 500."""
+    from cms.auth.models import UserSession
+    from cms.auth.services import sessions
+    from cms.extensions import db
+    from tests.conftest import app_on_own_database
+
+    with app_on_own_database(tmp_path, "touch") as app:
+        with app.app_context():
+            key = sessions.start_session(services.find_user("admin@example.com")).session_key
+            db.session.commit()
+            seen = db.session.scalar(sa.select(UserSession.last_seen_at))
+        with app.test_request_context("/api/content-types", method="GET"):  # a deferred, read-only BEGIN
+            db.session.execute(sa.select(ApiToken.id)).all()  # the read has begun
+            with db.engine.connect() as other:  # another request writes meanwhile
+                other.execute(sa.update(ApiToken).values(name="renamed"))
+                other.commit()
+            if credential == "token":
+                caller = services.caller_for_token(app.config["ADMIN_TOKEN"], touch_seconds=0)
+            else:
+                caller = sessions.caller_for_session(key, touch_seconds=-1)
+            db.session.commit()
+            assert caller is not None and caller.user.email == "admin@example.com"
+        with app.app_context():
+            if credential == "token":
+                assert db.session.scalar(sa.select(ApiToken.last_used_at)) is not None
+            else:
+                assert db.session.scalar(sa.select(UserSession.last_seen_at)) > seen
+            assert db.session.scalar(sa.select(ApiToken.name)) == "renamed"  # the other write stands

@@ -26,6 +26,7 @@ from cms.auth.services.passwords import (
 from cms.auth.services.users import end_sessions, find_user, void_resets
 from cms.core.db import new_id, utcnow
 from cms.core.errors import ApiError, BadRequest, ValidationFailed
+from cms.core.sqlite import write_after_read
 from cms.extensions import db
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def caller_for_session(key, touch_seconds=60):
     if row is None or row.expires_at <= now or not row.user.active:
         return None
     if now - row.last_seen_at > timedelta(seconds=touch_seconds):
-        db.session.execute(sa.update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
+        write_after_read(db.session, sa.update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
     return Caller(row.user, role_grants(row.user.role_row, row.user.id), "session", session_key=key)
 
 

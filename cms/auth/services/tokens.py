@@ -22,6 +22,7 @@ from cms.auth.services.roles import find_role, refuse_ungrantable, role_permissi
 from cms.core.db import new_id, utcnow
 from cms.core.errors import NotFound, PermissionDenied, ValidationFailed
 from cms.core.policy import Grants, authorize, can, deny
+from cms.core.sqlite import write_after_read
 from cms.extensions import db
 
 TOKEN_PREFIX = "folio_"
@@ -76,7 +77,7 @@ def caller_for_token(secret, touch_seconds=60):
     if token.expires_at is not None and token.expires_at <= now:
         return None
     if token.last_used_at is None or now - token.last_used_at > timedelta(seconds=touch_seconds):
-        db.session.execute(sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+        write_after_read(db.session, sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
     return Caller(token.user, token_grants(token), "token", token=token)
 
 
