@@ -55,3 +55,45 @@ def isoformat(moment):
     if moment is None:
         return None
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def insert_many(connection, table, rows):
+    """Insert ``rows`` (dicts with the same keys) into ``table`` with one executemany.
+
+    What ``session.execute(insert(table), rows)`` does, for bulk work: each column's bind
+    processing is looked up once, not per row, and a value that several columns or rows share (an
+    imported entry's working copy, snapshot and revision; one timestamp) is converted once.
+    """
+    if not rows:
+        return
+    dialect = connection.dialect
+    keys = list(rows[0])
+    compiled = sa.insert(table).compile(dialect=dialect, column_keys=keys)
+    missing = sorted({bind.key for bind in compiled.binds.values()} - set(keys))
+    if missing:  # a column default SQLAlchemy would fill in: give every value instead
+        raise ValueError(f"insert_many into {table.name} needs values for {', '.join(missing)}")
+    converted = {}  # id(value) -> bind value; the rows hold every value, so no id is reused meanwhile
+
+    def once(process):
+        def convert(value):
+            if value is None:
+                return process(value)
+            bound = converted.get(id(value))
+            if bound is None:
+                bound = converted[id(value)] = process(value)
+            return bound
+        return convert
+
+    def converter(key):
+        process = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+        return None if process is None else once(process)
+
+    if compiled.positional:
+        order = [compiled.binds[name].key for name in compiled.positiontup]
+        pairs = [(key, converter(key)) for key in order]
+        params = [tuple([row[key] if convert is None else convert(row[key]) for key, convert in pairs]) for row in rows]
+    else:
+        pairs = [(key, name, converter(key)) for name, key in ((name, compiled.binds[name].key) for name in compiled.binds)]
+        params = [{name: row[key] if convert is None else convert(row[key]) for key, name, convert in pairs}
+                  for row in rows]
+    connection.exec_driver_sql(compiled.string, params)

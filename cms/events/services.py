@@ -7,7 +7,7 @@ Consumers (the worker's webhook deliveries, the change stream) read them by ``se
 
 import sqlalchemy as sa
 
-from cms.core.db import new_id, utcnow
+from cms.core.db import insert_many, new_id, utcnow
 from cms.events.models import OutboxEvent
 from cms.extensions import db
 
@@ -24,12 +24,25 @@ ENTRY_EVENTS = {"create": "entry.created", "update": "entry.updated", "restore":
 
 def emit(event_type, subject_type, subject_id, data):
     """Add one event to the outbox in the current transaction; return it."""
-    if event_type not in EVENT_TYPES:
-        raise ValueError(f"unknown event type {event_type!r}")
-    event = OutboxEvent(id=new_id(), type=event_type, occurred_at=utcnow(), subject_type=subject_type,
-                        subject_id=str(subject_id)[:100], data=data)
+    event = OutboxEvent(**_row(event_type, subject_type, subject_id, data, utcnow()))
     db.session.add(event)
     return event
+
+
+def emit_many(events):
+    """Add ``(event_type, subject_type, subject_id, data)`` events in one statement (bulk work); return the count."""
+    now = utcnow()
+    rows = [_row(*event, now) for event in events]
+    if rows:
+        insert_many(db.session.connection(), OutboxEvent.__table__, rows)
+    return len(rows)
+
+
+def _row(event_type, subject_type, subject_id, data, now):
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {event_type!r}")
+    return {"id": new_id(), "type": event_type, "occurred_at": now, "subject_type": subject_type,
+            "subject_id": str(subject_id)[:100], "data": data}
 
 
 def events_after(seq=0, limit=100, types=None):

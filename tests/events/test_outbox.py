@@ -1,11 +1,13 @@
 """The outbox: every committed change records exactly one event, a refused or rolled-back one none."""
 
 import io
+import json
 
 import pytest
 from PIL import Image
 
 from cms.content import services as content
+from cms.content.services import bulk
 from cms.core.policy import SYSTEM
 from cms.events.models import OutboxEvent
 from cms.events.services import emit, event_out, events_after
@@ -103,3 +105,58 @@ def test_event_ids_are_unique_and_types_are_checked(db):
     with pytest.raises(ValueError):
         emit("entry.exploded", "entry", "a", {})
     assert table_count(OutboxEvent) >= 2
+
+
+def test_an_import_records_each_entry_s_events_as_the_api_would(api, db, note, make_type):
+    make_type("banner", [{"name": "text", "type": "string"}], options={"draft_publish": False})
+    was_live = api.post("/api/content/note", json={"title": "Live"}).json["data"]
+    api.post(f"/api/content/note/{was_live['id']}/publish")
+    start = last_seq(db)
+    lines = [
+        {"id": "fresh-live", "type": "note", "data": {"title": "New", "secret": "s"},
+         "published": {"title": "New", "secret": "s"}},
+        {"id": "fresh-draft", "type": "note", "data": {"title": "Draft"}},
+        {"id": was_live["id"], "type": "note", "data": {"title": "Back to draft"}},
+        {"id": "banner-1", "type": "banner", "data": {"text": "Sale"}},
+    ]
+
+    report = bulk.import_entries([json.dumps(line) for line in lines], SYSTEM, batch_size=2)
+
+    assert report["imported"] == 4 and report["replaced"] == 1
+    assert kinds(db, start) == [
+        ("entry.created", "fresh-live"), ("entry.published", "fresh-live"), ("entry.created", "fresh-draft"),
+        ("entry.updated", was_live["id"]), ("entry.unpublished", was_live["id"]),
+        ("entry.created", "banner-1"),  # a type without drafts publishes on save: one event
+    ]
+    events = {(e.type, e.subject_id): event_out(e)["data"] for e in events_after(start, 100)}
+    published = events["entry.published", "fresh-live"]
+    assert published["type"] == "note" and published["entry"]["status"] == "published"
+    assert published["entry"]["title"] == "New" and published["entry"]["secret"] == "s"
+    assert published["entry"]["created_at"].endswith("Z")
+    assert events["entry.updated", was_live["id"]]["entry"]["status"] == "draft"
+    assert events["entry.created", "banner-1"]["entry"]["text"] == "Sale"
+    assert len({e.id for e in events_after(start, 100)}) == 6  # each event has its own id
+
+
+def test_a_failed_import_takes_the_events_of_its_earlier_batches_with_it(db, note):
+    start = last_seq(db)
+    lines = [json.dumps({"id": f"n{i}", "type": "note", "data": {"title": f"Note {i}"}}) for i in range(3)]
+    lines.append(json.dumps({"id": "bad", "type": "note", "data": {"title": ["not", "a", "string"]}}))
+    savepoint = db.session.begin_nested()
+
+    with pytest.raises(bulk.ImportFailed) as failed:
+        bulk.import_entries(lines, SYSTEM, batch_size=1)  # three batches were written before line 4
+    savepoint.rollback()
+
+    assert "line 4" in str(failed.value.message)
+    assert kinds(db, start) == []
+
+
+def test_an_import_records_its_events_in_one_statement_per_batch(db, note, count_queries):
+    lines = [json.dumps({"id": f"q{i}", "type": "note", "data": {"title": f"Q {i}"}, "published": {"title": f"Q {i}"}})
+             for i in range(40)]
+    with count_queries() as queries:
+        bulk.import_entries(lines, SYSTEM, batch_size=20)
+
+    outbox = [q for q in queries if "INSERT INTO outbox_events" in q]
+    assert len(outbox) == 2 and table_count(OutboxEvent) >= 80

@@ -79,7 +79,8 @@ def record_import(fresh, replaced, type_names):
     """Record the published state of imported entries (rows as dicts; ``type_names``: id -> type).
 
     Call it before ``replaced`` overwrite their rows: a replaced entry that was published and is
-    imported as a draft is recorded as unpublished.
+    imported as a draft is recorded as unpublished. Return the ``(entry, "publish"|"unpublish")``
+    changes recorded.
     """
     changes = [(entry, "publish") for entry in fresh + replaced if entry["published_data"] is not None]
     withdrawn = [entry["id"] for entry in replaced if entry["published_data"] is None]
@@ -88,7 +89,7 @@ def record_import(fresh, replaced, type_names):
             sa.select(Entry.id).where(Entry.id.in_(withdrawn), Entry.published_data.is_not(None))))
         changes += [(entry, "unpublish") for entry in replaced if entry["id"] in was_published]
     if not changes:
-        return
+        return changes
     hold_feed_lock()
     now = utcnow()
     db.session.execute(sa.insert(ContentChange.__table__), [
@@ -96,6 +97,7 @@ def record_import(fresh, replaced, type_names):
          "action": action, "created_at": now}
         for entry, action in changes
     ])
+    return changes
 
 
 # -- tokens --------------------------------------------------------------------------------------
