@@ -3,7 +3,7 @@
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, g, get_flashed_messages, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, get_flashed_messages, redirect, request, session, url_for
 from flask_login import current_user
 
 from cms.auth.loaders import CSRF_KEY, new_csrf_token
@@ -57,7 +57,6 @@ def csrf_token():
 
 @bp.before_request
 def require_sign_in():
-    g.admin = True
     if request.endpoint in PUBLIC:
         return None
     user = caller()

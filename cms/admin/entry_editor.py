@@ -17,6 +17,7 @@ from cms.core.errors import (
     ApiError,
     BadRequest,
     Conflict,
+    NotFound,
     PreconditionFailed,
     ValidationFailed,
 )
@@ -49,7 +50,7 @@ def entry_new(type_name):
     if request.method == "GET":
         return _editor(compiled, None, {}, locale=locale, source=source)
     reader = entry_form.FormReader(request.form)
-    document = reader.read(compiled.specs)
+    document = reader.read(entry_form.FieldAccess(caller(), compiled, None, creating=True).written)
     op = request.form.get("op", "save")
     if _is_layout(op, compiled, document) or reader.errors:
         return _editor(compiled, None, document, locale=locale, source=source, raw=reader.raw, errors=reader.errors,
@@ -71,20 +72,30 @@ def entry_new(type_name):
 @bp.route("/content/<type_name>/<entry_id>", methods=["GET", "POST"])
 def entry_edit(type_name, entry_id):
     locale = _locale()
-    compiled, entry = entries.resolve(type_name, _address(entry_id), caller(), "entry.update", locale)
-    if request.method == "GET":
+    reading = request.method == "GET"  # anyone who may read the draft sees the page; fields they may not change are locked
+    try:
+        compiled, entry = entries.resolve(type_name, _address(entry_id), caller(),
+                                          "entry.read_draft" if reading else "entry.update", locale)
+    except NotFound:
+        if reading:
+            raise
+        return _deleted_meanwhile(type_name, locale)
+    if reading:
         return _editor(compiled, entry, compiled.to_input(entry.data) if entry else {}, locale=locale)
+    fields = entry_form.FieldAccess(caller(), compiled, entry, creating=False)
     reader = entry_form.FormReader(request.form)
-    document = reader.read(compiled.specs)
+    document = reader.read(fields.written)
     op = request.form.get("op", "save")
     version = _version()
     if _is_layout(op, compiled, document) or reader.errors:
         return _editor(compiled, entry, document, locale=locale, raw=reader.raw, errors=reader.errors, version=version,
                        previews=_previews(compiled, document, op), status=422 if reader.errors else 200)
     address = _address(entry_id)
+    stored = compiled.to_input(entry.data) if entry is not None else {}
+    unseen = {name: stored[name] for name in fields.hidden_writable if name in stored}  # kept as they are
     try:
-        _compiled, saved = entries.update_entry(type_name, address, document, caller(), expected_version=version,
-                                                locale=locale)
+        _compiled, saved = entries.update_entry(type_name, address, {**unseen, **document}, caller(),
+                                                expected_version=version, locale=locale)
         if op == "publish" and compiled.draft_publish:
             entries.publish_entry(type_name, address, caller(), locale=locale)
         db.session.commit()
@@ -151,6 +162,17 @@ def markdown_preview():
 
 
 # ----- helpers -----
+
+def _deleted_meanwhile(type_name, locale):
+    """The entry was deleted while its editor typed: offer what they typed as a new entry."""
+    compiled = compiled_type(find_type(type_name))
+    require("entry.create", compiled)
+    fields = entry_form.FieldAccess(caller(), compiled, None, creating=True)
+    document = entry_form.FormReader(request.form).read(fields.written)
+    gone = Conflict("Someone deleted this entry while you were editing it. Nothing you typed is lost: "
+                    "save to create it again as a new entry.")
+    return _editor(compiled, None, document, locale=locale, error=gone)
+
 
 def _version():
     text = request.form.get("_version", "")

@@ -14,6 +14,37 @@ TEXT_TYPES = {"string": "text", "email": "email", "url": "url", "slug": "text"}
 NUMBER_TYPES = {"integer": "1", "decimal": "any"}
 
 
+class FieldAccess:
+    """Which of a type's top-level fields the editor shows, and which of those it lets the caller change.
+
+    Built from the same field allow-lists as the API: a field the caller may not read is not
+    shown; one it may read but not write is shown disabled, and the form reader ignores it, so a
+    forged input cannot write it. A new entry shows what the caller may create; an existing one
+    what it may read, and lets it change the fields it may both read and update.
+    """
+
+    def __init__(self, actor, compiled, entry, creating):
+        from cms.core.policy import decide
+
+        read = decide(actor, "entry.read_draft", compiled, entry)
+        write = decide(actor, "entry.create" if creating else "entry.update", compiled, entry)
+        readable = {spec.name for spec in compiled.specs if read.allowed and read.shows(spec)}
+        writable = {spec.name for spec in compiled.specs if write.allowed and write.writable(spec.name)}
+        if creating:  # nothing is stored yet: what may be written may be shown
+            readable |= writable
+        else:
+            writable &= readable  # never let a form overwrite a value its editor could not see
+        self.specs = [spec for spec in compiled.specs if spec.name in readable]
+        self.writable = writable
+        self.written = [spec for spec in compiled.specs if spec.name in writable]
+        self.hidden_writable = {spec.name for spec in compiled.specs
+                                if write.allowed and write.writable(spec.name) and spec.name not in readable}
+
+    @property
+    def read_only(self):
+        return not self.writable
+
+
 def flat_errors(messages, prefix=""):
     """Turn marshmallow's nested messages into ``{"a.0.b": [messages]}``."""
     found = {}

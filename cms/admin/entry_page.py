@@ -26,6 +26,11 @@ def render_editor(compiled, entry, document, locale, source, raw, errors, error,
         status = max(status, error.status) if status == 200 else status
     can = {action: decide(actor, f"entry.{action}", compiled, entry).allowed
            for action in ("create", "update", "publish", "delete")}
+    fields = entry_form.FieldAccess(actor, compiled, entry, creating=entry is None and compiled.kind != "singleton")
+    if entry is not None:  # a form sent back holds only the fields its editor may change: show the others as stored
+        stored = compiled.to_input(entry.data)
+        document = {**{spec.name: stored.get(spec.name) for spec in fields.specs if spec.name not in fields.writable},
+                    **document}
     can["publish"] = can["publish"] and compiled.draft_publish
     schedule = None
     if entry is not None and can["publish"]:
@@ -38,7 +43,7 @@ def render_editor(compiled, entry, document, locale, source, raw, errors, error,
     if conflict is not None:
         base = _base(compiled, conflict, version, actor)
         theirs = {spec.name: text for spec, text in
-                  entry_form.differing(compiled.specs, document, compiled.to_input(conflict.data), base)}
+                  entry_form.differing(fields.written, document, compiled.to_input(conflict.data), base)}
         version = conflict.version
     elif version is None and entry is not None:
         version = entry.version
@@ -53,7 +58,8 @@ def render_editor(compiled, entry, document, locale, source, raw, errors, error,
         if compiled.localized:
             preview_url += f"?locale={entry.locale}"
     return render("admin/entries/editor.html", status=status, heading=heading, compiled=compiled, entry=entry,
-                  entry_id=entry_id, values=document, raw=raw, errors=errors, error=message, version=version,
+                  entry_id=entry_id, values=document, fields=fields, raw=raw, errors=errors, error=message,
+                  version=version,
                   previews=previews, theirs=theirs, conflict=conflict, can=can, schedule=schedule,
                   schedule_form=schedule_form or {}, translations=_translations(compiled, entry, actor),
                   locale=locale or (entry.locale if entry is not None else None), source=source,
