@@ -16,6 +16,7 @@ from typing import Callable
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 import cms
+from cms.bundled import bundled_folder
 
 REQUIRED_KEYS = ("name", "version", "description", "folio")
 
@@ -31,7 +32,7 @@ class Candidate:
 
 
 def default_plugins_path():
-    return Path(cms.__file__).resolve().parent.parent / "plugins"
+    return bundled_folder("plugins")
 
 
 def find(config):

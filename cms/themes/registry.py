@@ -11,11 +11,12 @@ from pathlib import Path
 
 from flask import current_app, url_for
 
+from cms.bundled import bundled_folder
 from cms.themes.loader import theme_environment, theme_loader
 from cms.themes.manifest import DEFAULT_THEME, ThemeError, read_theme, safe_relative
 
 log = logging.getLogger(__name__)
-BUNDLED = Path(__file__).resolve().parent.parent.parent / "themes"  # the repository's themes/
+BUNDLED = bundled_folder("themes")
 FRAME_SOURCE = re.compile(
     r"^('self'|\*|[a-z][a-z0-9+.-]*:|([a-z][a-z0-9+.-]*://)?(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:(\d{1,5}|\*))?)\Z",
     re.IGNORECASE,
