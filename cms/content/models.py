@@ -126,6 +126,7 @@ class ContentChange(Base):
     locale: Mapped[str] = mapped_column(sa.String(16))
     action: Mapped[str] = mapped_column(sa.String(16))  # publish|unpublish|delete
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    owner_id: Mapped[str | None] = mapped_column(sa.String(36), nullable=True)  # the entry's creator (own-only readers)
 
 
 class Schedule(Base):

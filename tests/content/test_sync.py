@@ -494,3 +494,27 @@ def test_a_writer_of_the_feed_makes_others_wait_until_it_commits(live_app):
         assert (free_before, held, free_after) == (True, False, True)
         assert table_count(ContentChange) == 1
         assert _db.session.get(Entry, page.id).status == "published"
+
+
+# -- own entries only ------------------------------------------------------------------------------
+
+def test_a_reader_of_its_own_entries_hears_only_of_their_withdrawal(app, api, blog, make_entry, as_role):
+    response = api.post("/api/roles", json={"name": "own_reader", "permissions": [
+        {"type": "post", "action": "read", "own": True}, {"type": "post", "action": "create"},
+        {"type": "post", "action": "publish", "own": True}, {"type": "post", "action": "delete", "own": True}]})
+    assert response.status_code == 201, response.json
+    reader = as_role("own_reader")
+    token = latest_token(api, reader.user.token)
+    mine = reader.post("/api/content/post", json={"title": "Mine"}).json["data"]
+    assert reader.post(f"/api/content/post/{mine['id']}/publish").status_code == 200
+    others = [make_entry("post", publish=True, title=f"Theirs {n}") for n in range(2)]
+    api.post(f"/api/content/post/{others[0]['id']}/unpublish")
+    api.delete(f"/api/content/post/{others[1]['id']}")
+    assert reader.delete(f"/api/content/post/{mine['id']}").status_code == 204
+
+    body = read(api, reader.user.token, since=token)["data"]
+
+    assert body["entries"] == []
+    assert body["deleted"] == [{"id": mine["id"], "type": "post", "locale": "en"}]  # not the others' ids
+    everything = read(api, since=token)["data"]["deleted"]  # the administrator hears of all three
+    assert {row["id"] for row in everything} == {mine["id"], others[0]["id"], others[1]["id"]}

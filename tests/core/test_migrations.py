@@ -122,3 +122,27 @@ def test_every_model_column_can_be_read_from_the_migrated_schema(empty_engine):
     assert {name: found for name, found in rows.items() if name != "roles"} == {
         name: [] for name in MODEL_TABLES if name != "roles"}
     assert sorted(row.name for row in rows["roles"]) == sorted(BUILTIN_ROLES)  # the migration seeds them
+
+
+def test_0008_names_the_creator_of_each_changed_entry_that_still_exists(empty_engine):
+    from cms.auth.models import User
+    from cms.content.models import ContentType, Entry
+
+    migrate.upgrade(empty_engine, "0007_worker")
+    with empty_engine.begin() as connection:
+        connection.execute(sa.insert(User.__table__).values(id="u1", email="a@example.com", password_hash="x",
+                                                            role="author"))
+        connection.execute(sa.insert(ContentType.__table__).values(name="post", label="Post", kind="collection",
+                                                                   options={}, fields=[]))
+        type_id = connection.execute(sa.select(ContentType.id)).scalar()
+        connection.execute(sa.insert(Entry.__table__).values(id="e1", type_id=type_id, locale="en",
+                                                             translation_group="e1", data={}, created_by_id="u1"))
+        connection.execute(sa.text(
+            "INSERT INTO content_changes (entry_id, type_name, locale, action, created_at) VALUES "
+            "('e1', 'post', 'en', 'publish', CURRENT_TIMESTAMP), ('gone', 'post', 'en', 'delete', CURRENT_TIMESTAMP)"))
+
+    migrate.upgrade(empty_engine)
+
+    with empty_engine.connect() as connection:
+        owners = dict(connection.execute(sa.text("SELECT entry_id, owner_id FROM content_changes")).all())
+    assert owners == {"e1": "u1", "gone": None}

@@ -43,7 +43,8 @@ def record_change(entry, action, type_name):
         raise ValueError(f"unknown change action {action!r}")
     hold_feed_lock()
     db.session.execute(sa.insert(ContentChange.__table__).values(
-        entry_id=entry.id, type_name=type_name, locale=entry.locale, action=action, created_at=utcnow()))
+        entry_id=entry.id, type_name=type_name, locale=entry.locale, action=action, created_at=utcnow(),
+        owner_id=entry.created_by_id))
 
 
 def _record_published_entries(row, action):
@@ -51,11 +52,11 @@ def _record_published_entries(row, action):
     hold_feed_lock()
     published = (
         sa.select(Entry.id, sa.literal(row.name, sa.String), Entry.locale, sa.literal(action, sa.String),
-                  sa.literal(utcnow(), ContentChange.created_at.type))
+                  sa.literal(utcnow(), ContentChange.created_at.type), Entry.created_by_id)
         .where(Entry.type_id == row.id, Entry.published_data.is_not(None))
         .order_by(Entry.id)
     )
-    columns = ["entry_id", "type_name", "locale", "action", "created_at"]
+    columns = ["entry_id", "type_name", "locale", "action", "created_at", "owner_id"]
     db.session.execute(sa.insert(ContentChange.__table__).from_select(columns, published))
 
 
@@ -94,7 +95,7 @@ def record_import(fresh, replaced, type_names):
     now = utcnow()
     db.session.execute(sa.insert(ContentChange.__table__), [
         {"entry_id": entry["id"], "type_name": type_names[entry["id"]], "locale": entry["locale"],
-         "action": action, "created_at": now}
+         "action": action, "created_at": now, "owner_id": entry["created_by_id"]}
         for entry, action in changes
     ])
     return changes
@@ -178,7 +179,9 @@ def read_changes(actor, position=0, type_names=None, limit=100):
     entries, deleted = [], []
     for entry_id, row in latest.items():
         if row.action != "publish":
-            deleted.append({"id": entry_id, "type": row.type_name, "locale": row.locale})
+            mine = readable[row.type_name].access.owner if row.type_name in readable else None
+            if mine is None or row.owner_id == mine:  # "own entries only": others' ids are not told either
+                deleted.append({"id": entry_id, "type": row.type_name, "locale": row.locale})
         elif entry_id in published:  # otherwise a later change (next page) withdrew it
             entries.append((readable[row.type_name].compiled, published[entry_id], readable[row.type_name].access))
     return {"entries": entries, "deleted": deleted, "position": rows[-1].seq, "has_more": has_more}
