@@ -94,6 +94,10 @@ DEFAULTS = {
 }
 
 
+#: FOLIO_ variables that are not settings: the instance folder, and what the tests and tools read
+NOT_SETTINGS = frozenset({"INSTANCE_PATH", "TEST_DATABASE_URL", "CHROMIUM", "SCREENSHOTS"})
+
+
 def _coerce(value, default):
     if isinstance(default, bool):
         if value.lower() in {"1", "true", "yes", "on"}:
@@ -136,12 +140,35 @@ def load_settings(instance_path, overrides=None, environ=None):
                 settings[key] = _coerce(raw, default)
             except ValueError as exc:
                 raise RuntimeError(f"FOLIO_{key}: {exc}") from None
+    settings.update(_other_environment_settings(environ))
     settings.update(overrides or {})
     if not settings["DATABASE_URL"]:
         settings["DATABASE_URL"] = f"sqlite:///{Path(instance_path) / 'folio.db'}"
     if not settings["MEDIA_ROOT"]:
         settings["MEDIA_ROOT"] = str(Path(instance_path) / "media")
     return settings
+
+
+def _other_environment_settings(environ):
+    """Settings Folio does not define (plugins'), from ``FOLIO_<KEY>`` variables.
+
+    Folio's own settings are typed by their defaults; these have none, so a value that is JSON
+    (a number, true/false, a list, an object) is read as JSON and anything else is text. Flask's
+    own settings (DEBUG, TESTING …) and the variables of Folio's tools are never taken from here.
+    """
+    from flask import Flask
+
+    found = {}
+    for name, raw in environ.items():
+        key = name[len("FOLIO_"):]
+        if not name.startswith("FOLIO_") or not key.isupper() or key in DEFAULTS or key in Flask.default_config \
+                or key in NOT_SETTINGS:
+            continue
+        try:
+            found[key] = json.loads(raw)
+        except ValueError:
+            found[key] = raw
+    return found
 
 
 def _instance_file_settings(instance):

@@ -314,3 +314,34 @@ def test_readyz_answers_503_json_when_the_database_is_unreachable(tmp_path, url)
     assert "127.0.0.1" not in response.get_data(as_text=True)
     with app.app_context():
         _db.engine.dispose()
+
+
+def test_plugin_settings_come_from_folio_variables_read_as_json_or_text(instance, clean_env):
+    clean_env.setenv("FOLIO_SEO_URL_PATTERNS", '{"article": "https://example.com/blog/{slug}"}')
+    clean_env.setenv("FOLIO_SLUG_GUARD_RESERVED", '["admin", "shop"]')
+    clean_env.setenv("FOLIO_READING_SPEED", "230")
+    clean_env.setenv("FOLIO_GREETING", "hello {name}")  # not JSON: the text
+
+    app = create_app()
+
+    assert app.config["SEO_URL_PATTERNS"] == {"article": "https://example.com/blog/{slug}"}
+    assert app.config["SLUG_GUARD_RESERVED"] == ["admin", "shop"]
+    assert app.config["READING_SPEED"] == 230 and app.config["GREETING"] == "hello {name}"
+
+
+def test_folio_variables_never_set_flask_s_own_settings_nor_the_tools(instance, clean_env):
+    clean_env.setenv("FOLIO_DEBUG", "true")
+    clean_env.setenv("FOLIO_TESTING", "true")
+    clean_env.setenv("FOLIO_TEST_DATABASE_URL", "postgresql://elsewhere/db")
+    clean_env.setenv("FOLIO_lower_case", "1")
+
+    app = create_app()
+
+    assert app.config["DEBUG"] is False and app.config["TESTING"] is False
+    assert "TEST_DATABASE_URL" not in app.config and "lower_case" not in app.config
+
+
+def test_create_app_overrides_win_over_plugin_settings_from_the_environment(instance, clean_env):
+    clean_env.setenv("FOLIO_SEO_URL_PATTERNS", '{"a": "x"}')
+
+    assert create_app({"SEO_URL_PATTERNS": {"b": "y"}}).config["SEO_URL_PATTERNS"] == {"b": "y"}
