@@ -21,6 +21,7 @@ from cms.core.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
+from cms.core.policy import deny
 from cms.extensions import db
 
 SINGLETON = "singleton"
@@ -81,6 +82,8 @@ def entry_edit(type_name, entry_id):
             raise
         return _deleted_meanwhile(type_name, locale)
     if reading:
+        if entry is not None and not entry_form.opens(caller(), compiled, entry):
+            deny(caller())
         return _editor(compiled, entry, compiled.to_input(entry.data) if entry else {}, locale=locale)
     fields = entry_form.FieldAccess(caller(), compiled, entry, creating=False)
     reader = entry_form.FormReader(request.form)

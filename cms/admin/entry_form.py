@@ -14,6 +14,18 @@ TEXT_TYPES = {"string": "text", "email": "email", "url": "url", "slug": "text"}
 NUMBER_TYPES = {"integer": "1", "decimal": "any"}
 
 
+def opens(actor, compiled, entry):
+    """Whether the editor opens ``entry`` for ``actor``, who may read the type's drafts.
+
+    It opens to change the entry, or read-only for a role that may change no entry of the type
+    (a viewer). A role limited to its own entries (an author) does not open others' entries.
+    """
+    from cms.core.policy import decide
+
+    return (decide(actor, "entry.update", compiled, entry).allowed
+            or not decide(actor, "entry.update", compiled).allowed)
+
+
 class FieldAccess:
     """Which of a type's top-level fields the editor shows, and which of those it lets the caller change.
 

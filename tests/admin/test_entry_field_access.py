@@ -155,3 +155,14 @@ def test_an_entry_deleted_while_it_was_edited_keeps_what_was_typed(session_as, a
     created = editor.post("/admin/content/memo/new", data={"title": "Still here", "body": "My words", "op": "save"})
     assert created.status_code == 302
     assert api.get("/api/content/memo?status=draft").json["data"][0]["title"] == "Still here"
+
+
+def test_an_author_opens_only_their_own_entries_and_a_viewer_every_one(session_as, api, memo):
+    author, viewer = session_as("author"), session_as("viewer")
+    own = author.post("/api/content/memo", json={"title": "Mine"}).json["data"]
+    listing = _html(author.get("/admin/content/memo"))
+
+    assert f'/admin/content/memo/{own["id"]}"' in listing and f'/admin/content/memo/{memo["id"]}"' not in listing
+    assert author.get(f"/admin/content/memo/{memo['id']}").status_code == 403
+    assert author.get(f"/admin/content/memo/{own['id']}").status_code == 200
+    assert f'/admin/content/memo/{memo["id"]}"' in _html(viewer.get("/admin/content/memo"))  # read-only for them
