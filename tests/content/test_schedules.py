@@ -96,8 +96,9 @@ def test_a_schedule_runs_as_its_user_and_fails_once_the_user_is_deactivated(as_r
 def test_bad_schedules_are_refused_and_keep_the_current_one(api, blog, make_entry, body, status, field):
     post = make_entry("post", title="Keep")
     kept = api.post(f"/api/content/post/{post['id']}/schedule", json={"publish_at": later(999)}).json["data"]
-    body = {key: later(int(value[4:]) * 3600) if isinstance(value, str) and value.startswith("NOW+") else value
-            for key, value in body.items()}
+    now = utcnow()  # one moment for every NOW+n, so "NOW+1" twice is the same time, however slow the machine
+    body = {key: isoformat(now + timedelta(hours=int(value[4:]))) if isinstance(value, str) and value.startswith("NOW+")
+            else value for key, value in body.items()}
     response = api.post(f"/api/content/post/{post['id']}/schedule", json=body)
     assert response.status_code == status, response.json
     assert field in response.json["error"]["details"]["fields"]
