@@ -17,12 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD, Api, app_on_own_database
 
 CHROMIUM = os.environ.get("FOLIO_CHROMIUM", "/usr/bin/chromium")
 AXE = Path(__file__).resolve().parents[2] / ".venv" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = os.environ.get("FOLIO_SCREENSHOTS")  # a folder: journeys save their screens there
+#: how long an action, a navigation or an expect() waits: generous, because CI runs both suites side
+#: by side on two cores, where a page that loads in 1 s alone has taken over 10 s
+TIMEOUT_MS = 30_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 def pytest_collection_modifyitems(items):
     """Mark every test of this folder ``browser`` (a conftest's pytestmark would not reach them).
@@ -119,7 +124,7 @@ def new_page(browser, site):
 
     def make(width=1280, height=900):
         context = browser.new_context(base_url=site.url, viewport={"width": width, "height": height})
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
         page.errors = []
