@@ -131,10 +131,10 @@ def entries_list(type_name):
     page = services.list_entries(compiled, caller(), _query(compiled, criteria, titled))
     actions = bulk_actions(compiled)
     names = display_names(entry.created_by_id for entry in page.entries)
-    actor = caller()
+    opens = entry_form.opener(caller(), compiled)
     rows = [{"entry": entry, "title": compiled.title_of(entry.data), "author": names.get(entry.created_by_id),
              "selectable": bool(actions) and may_act(compiled, entry, actions),
-             "opens": entry_form.opens(actor, compiled, entry)} for entry in page.entries]
+             "opens": opens(entry)} for entry in page.entries]
     total = page.total or 0
     keep = {key: value for key, value in (("q", criteria["q"]), ("status", criteria["status"]),
                                           ("sort", criteria["sort"]), ("locale", criteria["locale"])) if value}

@@ -82,7 +82,7 @@ def entry_edit(type_name, entry_id):
             raise
         return _deleted_meanwhile(type_name, locale)
     if reading:
-        if entry is not None and not entry_form.opens(caller(), compiled, entry):
+        if entry is not None and not entry_form.opener(caller(), compiled)(entry):
             deny(caller())
         return _editor(compiled, entry, compiled.to_input(entry.data) if entry else {}, locale=locale)
     fields = entry_form.FieldAccess(caller(), compiled, entry, creating=False)

@@ -14,16 +14,17 @@ TEXT_TYPES = {"string": "text", "email": "email", "url": "url", "slug": "text"}
 NUMBER_TYPES = {"integer": "1", "decimal": "any"}
 
 
-def opens(actor, compiled, entry):
-    """Whether the editor opens ``entry`` for ``actor``, who may read the type's drafts.
+def opener(actor, compiled):
+    """``opens(entry)``: whether the editor opens an entry of ``compiled`` for ``actor``, who may read its drafts.
 
     It opens to change the entry, or read-only for a role that may change no entry of the type
     (a viewer). A role limited to its own entries (an author) does not open others' entries.
     """
     from cms.core.policy import decide
 
-    return (decide(actor, "entry.update", compiled, entry).allowed
-            or not decide(actor, "entry.update", compiled).allowed)
+    if not decide(actor, "entry.update", compiled).allowed:  # decided once per type, not per entry
+        return lambda entry: True
+    return lambda entry: decide(actor, "entry.update", compiled, entry).allowed
 
 
 class FieldAccess:
@@ -41,16 +42,13 @@ class FieldAccess:
         read = decide(actor, "entry.read_draft", compiled, entry)
         write = decide(actor, "entry.create" if creating else "entry.update", compiled, entry)
         readable = {spec.name for spec in compiled.specs if read.allowed and read.shows(spec)}
-        writable = {spec.name for spec in compiled.specs if write.allowed and write.writable(spec.name)}
+        may_write = {spec.name for spec in compiled.specs if write.allowed and write.writable(spec.name)}
         if creating:  # nothing is stored yet: what may be written may be shown
-            readable |= writable
-        else:
-            writable &= readable  # never let a form overwrite a value its editor could not see
+            readable |= may_write
         self.specs = [spec for spec in compiled.specs if spec.name in readable]
-        self.writable = writable
-        self.written = [spec for spec in compiled.specs if spec.name in writable]
-        self.hidden_writable = {spec.name for spec in compiled.specs
-                                if write.allowed and write.writable(spec.name) and spec.name not in readable}
+        self.writable = may_write & readable  # never let a form overwrite a value its editor could not see
+        self.written = [spec for spec in compiled.specs if spec.name in self.writable]
+        self.hidden_writable = may_write - readable
 
     @property
     def read_only(self):
